@@ -1,0 +1,1 @@
+"""HTTP service for planning jobs (to come: see the planning service issue)."""

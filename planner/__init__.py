@@ -1,0 +1,1 @@
+"""manifest-planner: charter flight manifests under destination acceptance rules."""

@@ -1,0 +1,435 @@
+"""Rules 1-12 of the contract: who may fly, on which flight and stops, and why not."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from planner.reasons import ReasonCode
+from planner.request import Destination, Document, Flight, Person, PlanRequest, Stop
+
+__all__ = [
+    "Eligibility",
+    "Item",
+    "Option",
+    "Reason",
+    "Roster",
+    "age_on",
+    "assess",
+]
+
+WEEKDAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NEAREST_FLIGHTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One way an item may fly: a flight, the stop all its members deplane at, and each member's boarding stop."""
+
+    flight: int
+    deplane: int
+    boards: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """People who fly together or not at all (a family, or one person), with every way they may fly."""
+
+    members: tuple[int, ...]
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Items that may fly, and the reasons of everyone who cannot whatever the capacity."""
+
+    items: tuple[Item, ...]
+    reasons: dict[int, tuple[Reason, ...]]
+
+
+class Roster:
+    """A request with the lookups every rule needs, built once."""
+
+    def __init__(self, request: PlanRequest) -> None:
+        self.request = request
+        self.people = request.people
+        self.flights = request.flights
+        self.as_of_date = request.as_of.date()
+        self.destination_of = {d.country: d for d in request.destinations}
+
+    @cached_property
+    def families(self) -> dict[str, tuple[int, ...]]:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for index, person in enumerate(self.people):
+            if person.family_id is not None:
+                groups[person.family_id].append(index)
+        return {family: tuple(members) for family, members in groups.items()}
+
+    @cached_property
+    def stops_at(self) -> list[dict[str, list[int]]]:
+        """Per flight: airport -> indexes of the stops there, in flying order."""
+        tables: list[dict[str, list[int]]] = []
+        for flight in self.flights:
+            table: dict[str, list[int]] = defaultdict(list)
+            for index, stop in enumerate(flight.stops):
+                table[stop.airport].append(index)
+            tables.append(dict(table))
+        return tables
+
+    def destination(self, person: Person) -> Destination | None:
+        return self.destination_of.get(person.nationality)
+
+    def is_minor(self, person: Person) -> bool:
+        return age_on(person.birth_date, self.as_of_date) < 18
+
+    def group_of(self, index: int) -> tuple[int, ...]:
+        family = self.people[index].family_id
+        return self.families[family] if family is not None else (index,)
+
+    def group_has_adult(self, index: int) -> bool:
+        return any(not self.is_minor(self.people[member]) for member in self.group_of(index))
+
+    def board_stop(self, flight: int, deplane: int, airport: str) -> int | None:
+        """The last stop at `airport` before `deplane`: boarding late keeps fewer seats busy and is never less eligible."""
+        indexes = self.stops_at[flight].get(airport, [])
+        position = bisect.bisect_left(indexes, deplane)
+        return indexes[position - 1] if position > 0 else None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Completed years on `day` (someone born on 29 February comes of age on 1 March in common years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# Person-level rules 1-7: each returns its reason, or None when the person passes.
+
+
+def check_final_order(person: Person) -> Reason | None:
+    """Rule 1: a final order of removal exists."""
+    if person.final_order:
+        return None
+    return Reason(ReasonCode.NO_FINAL_ORDER, "no final order of removal")
+
+
+def check_holds(person: Person) -> Reason | None:
+    """Rule 2: no legal hold."""
+    if not person.holds:
+        return None
+    kinds = ", ".join(hold.kind for hold in person.holds)
+    return Reason(ReasonCode.LEGAL_HOLD, f"{len(person.holds)} legal hold(s): {kinds}")
+
+
+def check_fit_to_fly(person: Person) -> Reason | None:
+    """Rule 3: medically cleared to fly."""
+    if person.fit_to_fly:
+        return None
+    return Reason(ReasonCode.NOT_FIT_TO_FLY, "not medically cleared to fly")
+
+
+def check_destination(person: Person, destination: Destination | None) -> Reason | None:
+    """Rule 4: the country of nationality has acceptance rules and is accepting."""
+    if destination is None:
+        return Reason(ReasonCode.NO_DESTINATION_RULE, f"no destination rules for {person.nationality}")
+    if not destination.accepting:
+        return Reason(ReasonCode.DESTINATION_NOT_ACCEPTING, f"{destination.country} is not accepting returns")
+    return None
+
+
+def check_nationality_verified(person: Person, destination: Destination) -> Reason | None:
+    """Rule 5: nationality verified where the destination requires it."""
+    if person.nationality_verified or not destination.requires_verified_nationality:
+        return None
+    return Reason(
+        ReasonCode.NATIONALITY_UNVERIFIED,
+        f"{destination.country} requires verified nationality; it is not verified",
+    )
+
+
+def accepted_documents(person: Person, destination: Destination) -> list[Document]:
+    """Documents of an accepted type issued by the country of nationality (rule 6)."""
+    return [
+        document
+        for document in person.documents
+        if document.type in destination.accepted_documents and document.issuing_country == person.nationality
+    ]
+
+
+def check_documents(person: Person, destination: Destination, as_of_date: dt.date) -> Reason | None:
+    """Rule 6: an accepted document that is still valid the required days after the plan date."""
+    documents = accepted_documents(person, destination)
+    if not documents:
+        types = ", ".join(destination.accepted_documents) or "none"
+        held = ", ".join(f"{d.type} issued by {d.issuing_country}" for d in person.documents) or "no documents"
+        return Reason(
+            ReasonCode.NO_ACCEPTED_DOCUMENT,
+            f"{destination.country} accepts {types} issued by {person.nationality}; held: {held}",
+        )
+    needed = as_of_date + dt.timedelta(days=destination.min_document_validity_days)
+    if any(document.expires >= needed for document in documents):
+        return None
+    latest = max(documents, key=lambda d: d.expires)
+    return Reason(
+        ReasonCode.DOCUMENT_EXPIRED,
+        f"{latest.type} expires {latest.expires}; {destination.country} needs validity until at least {needed}"
+        f" ({destination.min_document_validity_days} days after {as_of_date})",
+    )
+
+
+def check_minor(person: Person, destination: Destination, roster: Roster, index: int) -> Reason | None:
+    """Rule 7: a minor travels with an adult of the family group unless the destination accepts them alone."""
+    if destination.accepts_unaccompanied_minors or not roster.is_minor(person):
+        return None
+    if roster.group_has_adult(index):
+        return None
+    age = age_on(person.birth_date, roster.as_of_date)
+    family = "no family group" if person.family_id is None else "no adult in the family group"
+    return Reason(
+        ReasonCode.UNACCOMPANIED_MINOR,
+        f"aged {age} on {roster.as_of_date} with {family}; {destination.country} does not accept unaccompanied minors",
+    )
+
+
+def person_reasons(roster: Roster, index: int) -> list[Reason]:
+    """Every person-level rule (1-7) the person fails."""
+    person = roster.people[index]
+    destination = roster.destination(person)
+    found = [check_final_order(person), check_holds(person), check_fit_to_fly(person)]
+    found.append(check_destination(person, destination))
+    if destination is not None:
+        found.append(check_nationality_verified(person, destination))
+        found.append(check_documents(person, destination, roster.as_of_date))
+        found.append(check_minor(person, destination, roster, index))
+    return [reason for reason in found if reason is not None]
+
+
+# Flight-level rules 8-12: each returns why the stops fail, or None when they pass.
+
+
+def check_route(person: Person, destination: Destination, flight: Flight, board: int | None, deplane: int) -> str | None:
+    """Rule 8: boards at the staging airport, deplanes later at an accepted arrival airport."""
+    if flight.stops[deplane].airport not in destination.arrival_airports:
+        airports = "/".join(destination.arrival_airports)
+        return f"rule 8: {flight.stops[deplane].airport} is not an arrival airport of {destination.country} ({airports})"
+    if board is None:
+        return f"rule 8: does not call at {person.staging_airport} before {flight.stops[deplane].airport}"
+    return None
+
+
+def check_arrival_time(destination: Destination, stop: Stop) -> str | None:
+    """Rule 9: local arrival on an allowed weekday and within the arrival window."""
+    arrive = stop.arrive
+    assert arrive is not None
+    problems = []
+    if arrive.isoweekday() not in destination.arrival_weekdays:
+        allowed = ",".join(WEEKDAY_NAMES[day] for day in sorted(destination.arrival_weekdays)) or "none"
+        problems.append(f"arrives {stop.airport} on {WEEKDAY_NAMES[arrive.isoweekday()]} {arrive.date()}, allowed weekdays {allowed}")
+    window = destination.arrival_window
+    if window is not None and not window.contains(arrive.time()):
+        problems.append(f"arrives {stop.airport} at {arrive:%H:%M} local, window {window.start}-{window.end}")
+    return "rule 9: " + "; ".join(problems) if problems else None
+
+
+def check_notice(destination: Destination, flight: Flight, as_of: dt.datetime) -> str | None:
+    """Rule 10: the flight leaves at least the notice period after the plan is made."""
+    earliest = as_of + dt.timedelta(days=destination.notice_days)
+    if flight.first_depart >= earliest:
+        return None
+    return f"rule 10: departs {flight.first_depart.isoformat()}, {destination.country} needs {destination.notice_days} days' notice (not before {earliest.isoformat()})"
+
+
+def check_ready(person: Person, board_stop: Stop) -> str | None:
+    """Rule 11: the person is ready by the local date of boarding."""
+    depart = board_stop.depart
+    assert depart is not None
+    if person.ready_from is None or person.ready_from <= depart.date():
+        return None
+    return f"rule 11: ready from {person.ready_from}, boarding {board_stop.airport} departs {depart.date()}"
+
+
+def document_for_arrival(person: Person, destination: Destination, deplane_stop: Stop) -> Document | None:
+    """The accepted document valid longest among those valid long enough after arrival (rule 12), if any."""
+    arrive = deplane_stop.arrive
+    assert arrive is not None
+    needed = arrive.date() + dt.timedelta(days=destination.min_document_validity_days)
+    valid = [d for d in accepted_documents(person, destination) if d.expires >= needed]
+    # Longest-valid first, then the person's own order, so the choice is deterministic.
+    return max(valid, key=lambda d: d.expires) if valid else None
+
+
+def check_document_at_arrival(person: Person, destination: Destination, deplane_stop: Stop) -> str | None:
+    """Rule 12: an accepted document stays valid the required days after the arrival date."""
+    if document_for_arrival(person, destination, deplane_stop) is not None:
+        return None
+    arrive = deplane_stop.arrive
+    assert arrive is not None
+    needed = arrive.date() + dt.timedelta(days=destination.min_document_validity_days)
+    return f"rule 12: no accepted document valid until {needed} (arrival {arrive.date()} + {destination.min_document_validity_days} days)"
+
+
+def stop_failures(roster: Roster, person: Person, flight_index: int, deplane: int) -> tuple[int | None, list[str]]:
+    """The boarding stop a person would use to deplane at `deplane`, and every rule 8-12 it fails."""
+    destination = roster.destination(person)
+    assert destination is not None
+    flight = roster.flights[flight_index]
+    board = roster.board_stop(flight_index, deplane, person.staging_airport)
+    stop = flight.stops[deplane]
+    checks = [
+        check_route(person, destination, flight, board, deplane),
+        check_arrival_time(destination, stop),
+        check_notice(destination, flight, roster.request.as_of),
+        check_ready(person, flight.stops[board]) if board is not None else None,
+        check_document_at_arrival(person, destination, stop),
+    ]
+    return board, [failure for failure in checks if failure]
+
+
+# Enumerating options quickly: what depends only on destination and flight is computed once.
+
+
+class OptionFinder:
+    """Finds every (flight, board, deplane) a person may use, sharing work between people alike."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+        self._deplanes: dict[str, list[tuple[int, int]]] = {}
+        self._cache: dict[tuple[object, ...], tuple[tuple[int, int, int], ...]] = {}
+
+    def deplanes(self, destination: Destination) -> list[tuple[int, int]]:
+        """(flight, stop) pairs where rules 8 (arrival side), 9 and 10 hold for this destination."""
+        if destination.country not in self._deplanes:
+            pairs = []
+            for f, flight in enumerate(self.roster.flights):
+                if check_notice(destination, flight, self.roster.request.as_of):
+                    continue
+                for airport in destination.arrival_airports:
+                    for d in self.roster.stops_at[f].get(airport, []):
+                        if d > 0 and not check_arrival_time(destination, flight.stops[d]):
+                            pairs.append((f, d))
+            self._deplanes[destination.country] = sorted(pairs)
+        return self._deplanes[destination.country]
+
+    def options(self, person: Person, destination: Destination) -> tuple[tuple[int, int, int], ...]:
+        """Every (flight, board, deplane) satisfying rules 8-12 for the person, board the latest possible."""
+        valid_until = max((d.expires for d in accepted_documents(person, destination)), default=None)
+        key = (destination.country, person.staging_airport, person.ready_from, valid_until)
+        if key not in self._cache:
+            found = []
+            for f, d in self.deplanes(destination):
+                flight = self.roster.flights[f]
+                board = self.roster.board_stop(f, d, person.staging_airport)
+                if board is None or check_ready(person, flight.stops[board]):
+                    continue
+                if check_document_at_arrival(person, destination, flight.stops[d]):
+                    continue
+                found.append((f, board, d))
+            self._cache[key] = tuple(found)
+        return self._cache[key]
+
+
+def group_options(finder: OptionFinder, members: Sequence[int]) -> tuple[Option, ...]:
+    """Options open to every member at once: the same flight and the same deplaning stop."""
+    roster = finder.roster
+    common: dict[tuple[int, int], list[int]] | None = None
+    for member in members:
+        person = roster.people[member]
+        destination = roster.destination(person)
+        assert destination is not None
+        mine = {(f, d): b for f, b, d in finder.options(person, destination)}
+        if common is None:
+            common = {key: [board] for key, board in mine.items()}
+        else:
+            common = {key: boards + [mine[key]] for key, boards in common.items() if key in mine}
+    assert common is not None
+    return tuple(Option(f, d, tuple(boards)) for (f, d), boards in sorted(common.items()))
+
+
+def describe_no_flight(roster: Roster, members: Sequence[int]) -> str:
+    """Why no flight works: for the nearest flights, the rules each fails at its best deplaning stop."""
+    ranked = []
+    for f, flight in enumerate(roster.flights):
+        best: tuple[tuple[int, int], list[str], int] | None = None
+        for d in range(1, len(flight.stops)):
+            failures: list[str] = []
+            for member in members:
+                person = roster.people[member]
+                _, fails = stop_failures(roster, person, f, d)
+                prefix = f"{person.id}: " if len(members) > 1 else ""
+                failures += [prefix + fail for fail in fails]
+            # A stop that is not even an arrival airport is the least useful thing to report.
+            score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
+            if failures and (best is None or score < best[0]):
+                best = (score, failures, d)
+        if best is not None:
+            distance = abs((flight.first_depart - roster.request.as_of).total_seconds())
+            ranked.append((best[0], distance, f, best))
+    if not ranked:
+        return "there are no flights in the request"
+    ranked.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
+    parts = []
+    for _, _, f, (_, failures, d) in ranked[:NEAREST_FLIGHTS]:
+        flight = roster.flights[f]
+        parts.append(f"{flight.id} to {flight.stops[d].airport}: " + "; ".join(dict.fromkeys(failures)))
+    more = f" (and {len(ranked) - NEAREST_FLIGHTS} more)" if len(ranked) > NEAREST_FLIGHTS else ""
+    return "no flight and stops satisfy rules 8-12; nearest: " + " | ".join(parts) + more
+
+
+def groups(roster: Roster) -> Iterable[tuple[int, ...]]:
+    """Every travel group once: each family, and each person without one, in request order."""
+    seen: set[str] = set()
+    for index, person in enumerate(roster.people):
+        if person.family_id is None:
+            yield (index,)
+        elif person.family_id not in seen:
+            seen.add(person.family_id)
+            yield roster.families[person.family_id]
+
+
+def assess(roster: Roster) -> Eligibility:
+    """Split the roster into items that may fly and people who cannot, with all their reasons."""
+    finder = OptionFinder(roster)
+    items: list[Item] = []
+    reasons: dict[int, tuple[Reason, ...]] = {}
+    no_flight_detail: dict[tuple[object, ...], str] = {}
+    for members in groups(roster):
+        own = {member: person_reasons(roster, member) for member in members}
+        failing = [member for member in members if own[member]]
+        if failing:
+            for member in members:
+                reasons[member] = tuple(own[member]) or (family_reason(roster, member, failing),)
+            continue
+        options = group_options(finder, members)
+        if options:
+            items.append(Item(members, options))
+            continue
+        key = tuple(_diagnosis_key(roster.people[m]) for m in members) if len(members) == 1 else tuple(members)
+        if key not in no_flight_detail:
+            no_flight_detail[key] = describe_no_flight(roster, members)
+        for member in members:
+            reasons[member] = (Reason(ReasonCode.NO_ELIGIBLE_FLIGHT, no_flight_detail[key]),)
+    return Eligibility(tuple(items), reasons)
+
+
+def _diagnosis_key(person: Person) -> tuple[object, ...]:
+    # Everything rules 8-12 read of a person; people alike share one diagnosis.
+    return (person.nationality, person.staging_airport, person.ready_from, tuple(person.documents))
+
+
+def family_reason(roster: Roster, member: int, failing: Sequence[int]) -> Reason:
+    """FAMILY_MEMBER_INELIGIBLE for someone eligible whose family group has a member who is not."""
+    family = roster.people[member].family_id
+    codes = sorted({reason.code.value for m in failing for reason in person_reasons(roster, m)})
+    names = ", ".join(roster.people[m].id for m in failing)
+    return Reason(
+        ReasonCode.FAMILY_MEMBER_INELIGIBLE,
+        f"family {family}: member(s) {names} cannot travel ({', '.join(codes)})",
+    )

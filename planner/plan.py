@@ -1,0 +1,121 @@
+"""The plan (result) of the planning contract, as frozen pydantic models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.reasons import ReasonCode
+from planner.request import DocumentType
+
+__all__ = [
+    "Manifest",
+    "Objective",
+    "Passenger",
+    "PassengerDocument",
+    "Plan",
+    "Reason",
+    "Segment",
+    "Stats",
+    "Status",
+    "Unplaced",
+]
+
+
+class Frozen(BaseModel):
+    """Base of every plan model: immutable; unknown keys rejected when a plan is read back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+
+
+class Objective(Frozen):
+    placed_priority: int
+    placed_priority_bound: int
+    cost: int
+
+
+class Stats(Frozen):
+    people: int
+    placed: int
+    flights_used: int
+    solve_seconds: float
+
+
+class Segment(Frozen):
+    from_: str = Field(alias="from")
+    to: str
+    aboard: int
+    seats_used: int
+
+
+class PassengerDocument(Frozen):
+    type: DocumentType
+    number: str
+    issuing_country: str
+    expires: dt.date
+
+
+class Passenger(Frozen):
+    person_id: str
+    surname: str
+    given_names: str
+    birth_date: dt.date
+    sex: str
+    nationality: str
+    document: PassengerDocument
+    board: str
+    deplane: str
+    family_id: str | None
+    # Only present when the route visits an airport twice, as the contract asks.
+    board_index: int | None = None
+    deplane_index: int | None = None
+
+
+class Manifest(Frozen):
+    flight_id: str
+    officers: int
+    medical_officers: int
+    reserved_seats: int
+    segments: tuple[Segment, ...]
+    passengers: tuple[Passenger, ...]
+
+
+class Reason(Frozen):
+    code: ReasonCode
+    detail: str
+
+
+class Unplaced(Frozen):
+    person_id: str
+    reasons: tuple[Reason, ...]
+
+
+class Plan(Frozen):
+    status: Status
+    objective: Objective
+    stats: Stats
+    manifests: tuple[Manifest, ...]
+    unplaced: tuple[Unplaced, ...]
+
+    def to_json(self) -> str:
+        """The plan as contract JSON: aliases for keys, optional stop indexes only where set."""
+        return self.model_dump_json(by_alias=True, exclude_none=False, indent=2, exclude=self._absent_indexes())
+
+    def _absent_indexes(self) -> dict[str, object]:
+        excluded: dict[int | str, object] = {}
+        for m_index, manifest in enumerate(self.manifests):
+            drop = {
+                p_index: {"board_index", "deplane_index"}
+                for p_index, passenger in enumerate(manifest.passengers)
+                if passenger.board_index is None
+            }
+            if drop:
+                excluded[m_index] = {"passengers": drop}
+        return {"manifests": excluded} if excluded else {}

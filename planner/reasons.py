@@ -1,0 +1,37 @@
+"""Reason codes the contract gives for a person left off the plan."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["PERSON_LEVEL", "ReasonCode"]
+
+
+class ReasonCode(StrEnum):
+    NO_FINAL_ORDER = "NO_FINAL_ORDER"
+    LEGAL_HOLD = "LEGAL_HOLD"
+    NOT_FIT_TO_FLY = "NOT_FIT_TO_FLY"
+    NO_DESTINATION_RULE = "NO_DESTINATION_RULE"
+    DESTINATION_NOT_ACCEPTING = "DESTINATION_NOT_ACCEPTING"
+    NATIONALITY_UNVERIFIED = "NATIONALITY_UNVERIFIED"
+    NO_ACCEPTED_DOCUMENT = "NO_ACCEPTED_DOCUMENT"
+    DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
+    UNACCOMPANIED_MINOR = "UNACCOMPANIED_MINOR"
+    FAMILY_MEMBER_INELIGIBLE = "FAMILY_MEMBER_INELIGIBLE"
+    NO_ELIGIBLE_FLIGHT = "NO_ELIGIBLE_FLIGHT"
+    NOT_SELECTED = "NOT_SELECTED"
+
+
+PERSON_LEVEL = frozenset(
+    {
+        ReasonCode.NO_FINAL_ORDER,
+        ReasonCode.LEGAL_HOLD,
+        ReasonCode.NOT_FIT_TO_FLY,
+        ReasonCode.NO_DESTINATION_RULE,
+        ReasonCode.DESTINATION_NOT_ACCEPTING,
+        ReasonCode.NATIONALITY_UNVERIFIED,
+        ReasonCode.NO_ACCEPTED_DOCUMENT,
+        ReasonCode.DOCUMENT_EXPIRED,
+        ReasonCode.UNACCOMPANIED_MINOR,
+    }
+)

@@ -1,0 +1,294 @@
+"""The plan request of the planning contract, as frozen and strictly validated pydantic models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Literal, Self
+
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    ValidationError,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+__all__ = [
+    "ArrivalWindow",
+    "Destination",
+    "Document",
+    "DocumentType",
+    "Flight",
+    "Hold",
+    "OfficerRatio",
+    "Person",
+    "PlanRequest",
+    "Policy",
+    "Risk",
+    "Stop",
+    "Problem",
+    "duplicate_problems",
+]
+
+
+class Frozen(BaseModel):
+    """Base of every contract model: immutable, strict JSON types, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+@cache
+def _alpha3_codes() -> frozenset[str]:
+    return frozenset(country.alpha_3 for country in pycountry.countries)
+
+
+def check_alpha3(code: str) -> str:
+    """Accept only an ISO 3166-1 alpha-3 code from the standard list."""
+    if code not in _alpha3_codes():
+        # The value is not echoed: on a person it is personal data.
+        raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-3 country code")
+    return code
+
+
+Alpha3 = Annotated[str, AfterValidator(check_alpha3)]
+Iata = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Identifier = Annotated[str, StringConstraints(min_length=1)]
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Weekday = Annotated[int, Field(ge=1, le=7)]
+
+
+class DocumentType(StrEnum):
+    PASSPORT = "passport"
+    EMERGENCY_TRAVEL_DOCUMENT = "emergency_travel_document"
+    LAISSEZ_PASSER = "laissez_passer"
+    NATIONAL_ID = "national_id"
+
+
+class Risk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class OfficerRatio(Frozen):
+    low: PositiveInt = 5
+    medium: PositiveInt = 2
+    high: PositiveInt = 1
+
+    def for_risk(self, risk: Risk) -> int:
+        """People per escort officer at this risk level."""
+        return {Risk.LOW: self.low, Risk.MEDIUM: self.medium, Risk.HIGH: self.high}[risk]
+
+
+class Policy(Frozen):
+    officer_ratio: OfficerRatio = OfficerRatio()
+    medical_ratio: PositiveInt = 10
+
+
+class ArrivalWindow(Frozen):
+    start: ClockTime
+    end: ClockTime
+
+    def contains(self, local: dt.time) -> bool:
+        """Whether a local time, read to the minute, falls in the window (both ends inclusive).
+
+        A window whose end is before its start runs over midnight (22:00-06:00).
+        """
+        minute = local.hour * 60 + local.minute
+        start, end = _minutes(self.start), _minutes(self.end)
+        if start <= end:
+            return start <= minute <= end
+        return minute >= start or minute <= end
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+ALL_WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
+DEFAULT_DOCUMENTS = (DocumentType.PASSPORT, DocumentType.EMERGENCY_TRAVEL_DOCUMENT)
+
+
+class Destination(Frozen):
+    country: Alpha3
+    accepting: bool = True
+    requires_verified_nationality: bool = True
+    accepted_documents: tuple[DocumentType, ...] = DEFAULT_DOCUMENTS
+    min_document_validity_days: NonNegativeInt = 0
+    arrival_airports: Annotated[tuple[Iata, ...], Field(min_length=1)]
+    arrival_weekdays: tuple[Weekday, ...] = ALL_WEEKDAYS
+    arrival_window: ArrivalWindow | None = None
+    notice_days: NonNegativeInt = 0
+    max_people_per_flight: PositiveInt | None = None
+    max_flights_per_week: PositiveInt | None = None
+    accepts_unaccompanied_minors: bool = False
+
+
+class Stop(Frozen):
+    airport: Iata
+    arrive: AwareDatetime | None = None
+    depart: AwareDatetime | None = None
+
+
+class Flight(Frozen):
+    id: Identifier
+    aircraft: str
+    seats: PositiveInt
+    reserved_seats: NonNegativeInt = 0
+    cost: NonNegativeInt
+    stops: Annotated[tuple[Stop, ...], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def check_stops(self) -> Self:
+        """Every stop has the times its position needs, and times strictly increase."""
+        raise_problems(type(self).__name__, stop_problems(self.stops))
+        return self
+
+    @property
+    def first_depart(self) -> dt.datetime:
+        depart = self.stops[0].depart
+        assert depart is not None  # guaranteed by check_stops
+        return depart
+
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+
+
+def raise_problems(title: str, problems: list[Problem]) -> None:
+    """Raise every problem at once, each at its own location, as one pydantic ValidationError."""
+    if problems:
+        details = [
+            InitErrorDetails(type=PydanticCustomError("contract", message), loc=loc, input=None)
+            for loc, message in problems
+        ]
+        raise ValidationError.from_exception_data(title, details)
+
+
+def stop_problems(stops: tuple[Stop, ...]) -> list[Problem]:
+    """Every stop that lacks a time its position needs, has one it must not, or breaks time order."""
+    problems: list[Problem] = []
+    last = len(stops) - 1
+    for index, stop in enumerate(stops):
+        position = "first" if index == 0 else "last" if index == last else "intermediate"
+        if (index > 0) != (stop.arrive is not None):
+            verb = "needs" if index > 0 else "must not have"
+            problems.append((("stops", index, "arrive"), f"the {position} stop {verb} an arrive time"))
+        if (index < last) != (stop.depart is not None):
+            verb = "needs" if index < last else "must not have"
+            problems.append((("stops", index, "depart"), f"the {position} stop {verb} a depart time"))
+    if problems:
+        return problems
+    times: list[tuple[Loc, dt.datetime]] = [
+        (("stops", index, key), moment)
+        for index, stop in enumerate(stops)
+        for key, moment in (("arrive", stop.arrive), ("depart", stop.depart))
+        if moment is not None
+    ]
+    for (before_loc, before), (loc, moment) in zip(times, times[1:], strict=False):
+        if not before < moment:
+            where = ".".join(str(part) for part in before_loc[1:])
+            problems.append((loc, f"must be later than stops[{where}]"))
+    return problems
+
+
+class Hold(Frozen):
+    kind: Identifier
+    note: str | None = None
+
+
+class Document(Frozen):
+    type: DocumentType
+    number: str
+    issuing_country: Alpha3
+    expires: dt.date
+
+
+class Person(Frozen):
+    id: Identifier
+    given_names: str
+    surname: str
+    birth_date: dt.date
+    sex: Literal["F", "M", "X"]
+    nationality: Alpha3
+    nationality_verified: bool
+    final_order: bool
+    holds: tuple[Hold, ...]
+    documents: tuple[Document, ...]
+    staging_airport: Iata
+    ready_from: dt.date | None = None
+    risk: Risk
+    fit_to_fly: bool
+    medical_escort: bool = False
+    family_id: Identifier | None = None
+    priority: PositiveInt = 1
+
+
+class PlanRequest(Frozen):
+    as_of: AwareDatetime
+    policy: Policy = Policy()
+    destinations: tuple[Destination, ...]
+    flights: tuple[Flight, ...]
+    people: tuple[Person, ...]
+
+    @model_validator(mode="after")
+    def check_unique_keys(self) -> Self:
+        """Destination countries, flight ids and person ids are each unique."""
+        raise_problems(
+            type(self).__name__,
+            duplicate_problems(
+                {
+                    "destinations": [{"country": d.country} for d in self.destinations],
+                    "flights": [{"id": f.id} for f in self.flights],
+                    "people": [{"id": p.id} for p in self.people],
+                }
+            ),
+        )
+        return self
+
+
+UNIQUE_KEYS = {"destinations": "country", "flights": "id", "people": "id"}
+
+
+def duplicate_problems(raw: object) -> list[Problem]:
+    """Every repeated destination country, flight id or person id in a (possibly invalid) request."""
+    problems: list[Problem] = []
+    if not isinstance(raw, dict):
+        return problems
+    for field, key in UNIQUE_KEYS.items():
+        items = raw.get(field)
+        if not isinstance(items, list | tuple):
+            continue
+        values = [item.get(key) if isinstance(item, dict) else None for item in items]
+        problems.extend(
+            ((field, later, key), f"repeats {field}[{first}].{key}; it must be unique")
+            for first, later in duplicate_positions(values)
+        )
+    return problems
+
+
+def duplicate_positions(values: list[object]) -> list[tuple[int, int]]:
+    """Pairs (first position, later position) of every value seen before in the list."""
+    counts = Counter(v for v in values if isinstance(v, str))
+    first_seen: dict[object, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or counts[value] < 2:
+            continue
+        if value in first_seen:
+            pairs.append((first_seen[value], index))
+        else:
+            first_seen[value] = index
+    return pairs
