@@ -14,6 +14,7 @@ from planner.request import Destination, Document, Flight, Person, PlanRequest, 
 
 __all__ = [
     "Eligibility",
+    "document_for_arrival",
     "Item",
     "Option",
     "Reason",
@@ -256,24 +257,35 @@ def check_ready(person: Person, board_stop: Stop) -> str | None:
     return f"rule 11: ready from {person.ready_from}, boarding {board_stop.airport} departs {depart.date()}"
 
 
-def document_for_arrival(person: Person, destination: Destination, deplane_stop: Stop) -> Document | None:
-    """The accepted document valid longest among those valid long enough after arrival (rule 12), if any."""
-    arrive = deplane_stop.arrive
-    assert arrive is not None
-    needed = arrive.date() + dt.timedelta(days=destination.min_document_validity_days)
+def document_for_arrival(
+    person: Person, destination: Destination, deplane_stop: Stop, as_of_date: dt.date
+) -> Document | None:
+    """The accepted document valid longest among those meeting rules 6 and 12 for this arrival, if any."""
+    needed = validity_needed(destination, deplane_stop, as_of_date)
     valid = [d for d in accepted_documents(person, destination) if d.expires >= needed]
-    # Longest-valid first, then the person's own order, so the choice is deterministic.
+    # max() keeps the first of equals, so the person's own order breaks ties deterministically.
     return max(valid, key=lambda d: d.expires) if valid else None
 
 
-def check_document_at_arrival(person: Person, destination: Destination, deplane_stop: Stop) -> str | None:
-    """Rule 12: an accepted document stays valid the required days after the arrival date."""
-    if document_for_arrival(person, destination, deplane_stop) is not None:
-        return None
+def validity_needed(destination: Destination, deplane_stop: Stop, as_of_date: dt.date) -> dt.date:
+    """The date a document must still be valid on: the later of rule 6's and rule 12's."""
     arrive = deplane_stop.arrive
     assert arrive is not None
-    needed = arrive.date() + dt.timedelta(days=destination.min_document_validity_days)
-    return f"rule 12: no accepted document valid until {needed} (arrival {arrive.date()} + {destination.min_document_validity_days} days)"
+    # An arrival far west can fall on an earlier local date than as_of; rule 6 still applies then.
+    return max(arrive.date(), as_of_date) + dt.timedelta(days=destination.min_document_validity_days)
+
+
+def check_document_at_arrival(
+    person: Person, destination: Destination, deplane_stop: Stop, as_of_date: dt.date
+) -> str | None:
+    """Rule 12: an accepted document stays valid the required days after the arrival date."""
+    if document_for_arrival(person, destination, deplane_stop, as_of_date) is not None:
+        return None
+    needed = validity_needed(destination, deplane_stop, as_of_date)
+    return (
+        f"rule 12: no accepted document valid until {needed} "
+        f"(arrival at {deplane_stop.airport} + {destination.min_document_validity_days} days)"
+    )
 
 
 def stop_failures(roster: Roster, person: Person, flight_index: int, deplane: int) -> tuple[int | None, list[str]]:
@@ -288,7 +300,7 @@ def stop_failures(roster: Roster, person: Person, flight_index: int, deplane: in
         check_arrival_time(destination, stop),
         check_notice(destination, flight, roster.request.as_of),
         check_ready(person, flight.stops[board]) if board is not None else None,
-        check_document_at_arrival(person, destination, stop),
+        check_document_at_arrival(person, destination, stop, roster.as_of_date),
     ]
     return board, [failure for failure in checks if failure]
 
@@ -329,7 +341,7 @@ class OptionFinder:
                 board = self.roster.board_stop(f, d, person.staging_airport)
                 if board is None or check_ready(person, flight.stops[board]):
                     continue
-                if check_document_at_arrival(person, destination, flight.stops[d]):
+                if check_document_at_arrival(person, destination, flight.stops[d], self.roster.as_of_date):
                     continue
                 found.append((f, board, d))
             self._cache[key] = tuple(found)

@@ -86,6 +86,24 @@ class Manifest(Frozen):
     segments: tuple[Segment, ...]
     passengers: tuple[Passenger, ...]
 
+    def to_json(self) -> str:
+        """The manifest as contract JSON."""
+        return self.model_dump_json(by_alias=True, indent=2, exclude=absent_indexes(self))
+
+    def absent_indexes(self) -> dict[int, set[str]]:
+        """Passengers whose stop indexes are unset, which the contract leaves out rather than null."""
+        return {
+            index: {"board_index", "deplane_index"}
+            for index, passenger in enumerate(self.passengers)
+            if passenger.board_index is None
+        }
+
+
+def absent_indexes(manifest: Manifest) -> dict[str, object]:
+    """The `exclude` argument that drops unset stop indexes from a manifest dump."""
+    drop = manifest.absent_indexes()
+    return {"passengers": drop} if drop else {}
+
 
 class Reason(Frozen):
     code: ReasonCode
@@ -105,17 +123,6 @@ class Plan(Frozen):
     unplaced: tuple[Unplaced, ...]
 
     def to_json(self) -> str:
-        """The plan as contract JSON: aliases for keys, optional stop indexes only where set."""
-        return self.model_dump_json(by_alias=True, exclude_none=False, indent=2, exclude=self._absent_indexes())
-
-    def _absent_indexes(self) -> dict[str, object]:
-        excluded: dict[int | str, object] = {}
-        for m_index, manifest in enumerate(self.manifests):
-            drop = {
-                p_index: {"board_index", "deplane_index"}
-                for p_index, passenger in enumerate(manifest.passengers)
-                if passenger.board_index is None
-            }
-            if drop:
-                excluded[m_index] = {"passengers": drop}
-        return {"manifests": excluded} if excluded else {}
+        """The plan as contract JSON: aliases for keys, stop indexes only where the route needs them."""
+        excluded = {index: absent_indexes(m) for index, m in enumerate(self.manifests) if m.absent_indexes()}
+        return self.model_dump_json(by_alias=True, indent=2, exclude={"manifests": excluded} if excluded else None)

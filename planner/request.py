@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -150,11 +151,12 @@ class Flight(Frozen):
     cost: NonNegativeInt
     stops: Annotated[tuple[Stop, ...], Field(min_length=2)]
 
-    @model_validator(mode="after")
-    def check_stops(self) -> Self:
+    @field_validator("stops")
+    @classmethod
+    def check_stops(cls, stops: tuple[Stop, ...]) -> tuple[Stop, ...]:
         """Every stop has the times its position needs, and times strictly increase."""
-        raise_problems(type(self).__name__, stop_problems(self.stops))
-        return self
+        raise_problems(cls.__name__, stop_problems(stops))
+        return stops
 
     @property
     def first_depart(self) -> dt.datetime:
@@ -185,22 +187,21 @@ def stop_problems(stops: tuple[Stop, ...]) -> list[Problem]:
         position = "first" if index == 0 else "last" if index == last else "intermediate"
         if (index > 0) != (stop.arrive is not None):
             verb = "needs" if index > 0 else "must not have"
-            problems.append((("stops", index, "arrive"), f"the {position} stop {verb} an arrive time"))
+            problems.append(((index, "arrive"), f"the {position} stop {verb} an arrive time"))
         if (index < last) != (stop.depart is not None):
             verb = "needs" if index < last else "must not have"
-            problems.append((("stops", index, "depart"), f"the {position} stop {verb} a depart time"))
+            problems.append(((index, "depart"), f"the {position} stop {verb} a depart time"))
     if problems:
         return problems
     times: list[tuple[Loc, dt.datetime]] = [
-        (("stops", index, key), moment)
+        ((index, key), moment)
         for index, stop in enumerate(stops)
         for key, moment in (("arrive", stop.arrive), ("depart", stop.depart))
         if moment is not None
     ]
     for (before_loc, before), (loc, moment) in zip(times, times[1:], strict=False):
         if not before < moment:
-            where = ".".join(str(part) for part in before_loc[1:])
-            problems.append((loc, f"must be later than stops[{where}]"))
+            problems.append((loc, f"must be later than stops[{before_loc[0]}].{before_loc[1]}"))
     return problems
 
 

@@ -1,0 +1,68 @@
+"""Making a plan from a request: eligibility, warm start, solve, polish, assemble, check."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from planner.assemble import build_plan
+from planner.capacity import Loads, Occupancy
+from planner.checker import Violation, check_plan
+from planner.eligibility import Option, Roster, assess
+from planner.greedy import fill, plan_greedily
+from planner.plan import Plan
+from planner.request import PlanRequest
+from planner.solver import SolveSettings, solve
+
+__all__ = ["PlanCheckFailed", "make_plan"]
+
+
+@dataclass(frozen=True)
+class PlanCheckFailed(Exception):
+    """The independent checker rejected a plan the planner made: a bug, never returned as a result."""
+
+    violations: tuple[Violation, ...]
+
+    def __str__(self) -> str:
+        lines = [f"{v.rule} at {v.where}: {v.message}" for v in self.violations[:20]]
+        return "the plan failed its own check:\n" + "\n".join(lines)
+
+
+def make_plan(request: PlanRequest, settings: SolveSettings | None = None) -> Plan:
+    """The best plan the solver proves or finds within the settings, checked before it is returned."""
+    started = time.monotonic()
+    settings = settings or SolveSettings()
+    roster = Roster(request)
+    eligibility = assess(roster)
+    loads = Loads(roster, eligibility.items)
+    greedy = plan_greedily(loads)
+    solution = solve(loads, settings, greedy)
+    occupancy = occupy(loads, solution.chosen)
+    # Anything that still fits after a time-limited solve is added: no one is left off a flight with room.
+    fill(occupancy, sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i)))
+    is_optimal = solution.is_optimal and occupancy.chosen == solution.chosen
+    if value(greedy) > value(occupancy):
+        occupancy, is_optimal = greedy, False
+    plan = build_plan(occupancy, eligibility, solution.placed_priority_bound, is_optimal, time.monotonic() - started)
+    violations = check_plan(request, plan)
+    if violations:
+        raise PlanCheckFailed(tuple(violations))
+    return plan
+
+
+def occupy(loads: Loads, chosen: dict[int, Option]) -> Occupancy:
+    """The occupancy of an assignment, items added in a fixed order."""
+    occupancy = Occupancy(loads)
+    for item in sorted(chosen):
+        occupancy.add(item, chosen[item])
+    return occupancy
+
+
+def value(occupancy: Occupancy) -> tuple[int, int]:
+    """The lexicographic objective as one comparable key: priority up, cost down."""
+    loads = occupancy.loads
+    flights = {option.flight for option in occupancy.chosen.values()}
+    return (
+        sum(loads.priority[item] for item in occupancy.chosen),
+        -sum(loads.roster.flights[f].cost for f in flights),
+    )

@@ -1,0 +1,255 @@
+"""The CP-SAT model of rules 13-16 and the lexicographic objective; the only module that imports ortools.
+
+Interchangeable items (same options, loads and priority) are merged into classes with an integer
+count per option, so a thousand identical single travellers cost one variable per option, not a
+thousand; `expand` turns counts back into named items deterministically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from planner.capacity import Loads, Occupancy
+from planner.eligibility import Option
+
+__all__ = ["Progress", "SolveSettings", "Solution", "solve"]
+
+# Phase 1 (placed priority) may use this share of the time limit; phase 2 (cost) gets the rest.
+PRIORITY_PHASE_SHARE = 0.7
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    time_limit: float = 60.0
+    # One worker by default so that the same request and seed give the same plan (contract: deterministic ties).
+    workers: int = 1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    elapsed_seconds: float
+    placed_priority: int
+    placed_priority_bound: int
+    cost: int | None
+
+
+@dataclass(frozen=True)
+class Solution:
+    chosen: dict[int, Option]
+    placed_priority_bound: int
+    is_optimal: bool
+
+
+@dataclass
+class ItemClass:
+    """Items the model cannot tell apart: same priority, escorts, seats on every option."""
+
+    items: list[int]
+    options: list[int] = field(default_factory=list)  # option positions, shared by every item of the class
+
+
+@dataclass
+class Model:
+    """The CP-SAT model and the variables the rules and objective read."""
+
+    loads: Loads
+    classes: list[ItemClass]
+    cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    take: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # (class, option position) -> count
+    used: dict[int, cp_model.IntVar] = field(default_factory=dict)  # flight -> carries anyone
+    by_flight: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def classify(loads: Loads) -> list[ItemClass]:
+    """Group items whose every option, load, escort need and priority are the same."""
+    classes: dict[tuple[object, ...], ItemClass] = {}
+    for index, item in enumerate(loads.items):
+        shape = tuple((o.flight, o.deplane, tuple(sorted(o.boards))) for o in item.options)
+        key = (loads.priority[index], loads.size[index], loads.officer_units[index], loads.medical[index], shape)
+        if key not in classes:
+            classes[key] = ItemClass([], list(range(len(item.options))))
+        classes[key].items.append(index)
+    return list(classes.values())
+
+
+def add_choice(model: Model) -> None:
+    """Rule 16: each item takes at most one option, so a class places at most its size."""
+    for c, item_class in enumerate(model.classes):
+        first = model.loads.items[item_class.items[0]]
+        count = len(item_class.items)
+        for position in item_class.options:
+            flight = first.options[position].flight
+            model.take[(c, position)] = model.cp.new_int_var(0, count, f"take_c{c}_o{position}")
+            model.by_flight[flight].append((c, position))
+        model.cp.add(sum(model.take[(c, p)] for p in item_class.options) <= count)
+
+
+def add_flight_use(model: Model) -> None:
+    """A flight carrying anyone is used (and costs); an unused flight carries nobody."""
+    for flight, terms in sorted(model.by_flight.items()):
+        used = model.cp.new_bool_var(f"used_f{flight}")
+        model.used[flight] = used
+        for c, position in terms:
+            model.cp.add(model.take[(c, position)] <= len(model.classes[c].items) * used)
+
+
+def add_segment_capacity(model: Model) -> None:
+    """Rule 14: on every segment, people aboard + officers + medical officers + reserved seats <= seats."""
+    loads = model.loads
+    for flight, terms in sorted(model.by_flight.items()):
+        spec = loads.roster.flights[flight]
+        units = sum(model.take[t] * _class_value(model, t[0], loads.officer_units) for t in terms)
+        medical = sum(model.take[t] * _class_value(model, t[0], loads.medical) for t in terms)
+        officers = model.cp.new_int_var(0, spec.seats, f"officers_f{flight}")
+        medics = model.cp.new_int_var(0, spec.seats, f"medics_f{flight}")
+        model.cp.add(officers * loads.officer_unit >= units)
+        model.cp.add(medics * loads.medical_ratio >= medical)
+        aboard: dict[int, list[object]] = defaultdict(list)
+        for c, position in terms:
+            load = loads.load(_option(model, c, position))
+            for offset, count in enumerate(load.aboard):
+                if count:
+                    aboard[load.first_segment + offset].append(model.take[(c, position)] * count)
+        used = model.used[flight]
+        for segment in range(len(spec.stops) - 1):
+            people = sum(aboard[segment]) if aboard[segment] else 0
+            model.cp.add(people + officers + medics + spec.reserved_seats * used <= spec.seats * used)
+
+
+def add_family_together(model: Model) -> None:
+    """Rule 13 holds by construction: a family is one item whose options share flight and deplaning stop."""
+
+
+def add_destination_caps(model: Model) -> None:
+    """Rule 15: people deplaned per flight and flights per ISO week, for each capped destination."""
+    loads = model.loads
+    per_flight: dict[tuple[str, int], list[object]] = defaultdict(list)
+    per_week: dict[tuple[str, tuple[int, int]], dict[int, list[object]]] = defaultdict(lambda: defaultdict(list))
+    caps = {d.country: d for airport in loads.capped_at.values() for d in airport}
+    for flight, terms in sorted(model.by_flight.items()):
+        for c, position in terms:
+            load = loads.load(_option(model, c, position))
+            size = _class_value(model, c, loads.size)
+            for destination in loads.capped_at.get(load.deplane_airport, []):
+                per_flight[(destination.country, flight)].append(model.take[(c, position)] * size)
+                per_week[(destination.country, load.week)][flight].append(model.take[(c, position)] * size)
+    for (country, _), people in sorted(per_flight.items()):
+        cap = caps[country].max_people_per_flight
+        if cap is not None:
+            model.cp.add(sum(people) <= cap)
+    for (country, week), flights in sorted(per_week.items()):
+        weekly = caps[country].max_flights_per_week
+        if weekly is None or len(flights) <= weekly:
+            continue
+        serves = []
+        for flight, people in sorted(flights.items()):
+            serving = model.cp.new_bool_var(f"serves_{country}_{week[0]}w{week[1]}_f{flight}")
+            model.cp.add(sum(people) <= loads.roster.flights[flight].seats * serving)
+            serves.append(serving)
+        model.cp.add(sum(serves) <= weekly)
+
+
+def placed_priority(model: Model) -> cp_model.LinearExprT:
+    return sum(model.take[(c, p)] * _class_value(model, c, model.loads.priority) for c, p in model.take)
+
+
+def flight_cost(model: Model) -> cp_model.LinearExprT:
+    return sum(spec_cost * used for spec_cost, used in ((model.loads.roster.flights[f].cost, u) for f, u in model.used.items()))
+
+
+def _class_value(model: Model, c: int, values: list[int]) -> int:
+    return values[model.classes[c].items[0]]
+
+
+def _option(model: Model, c: int, position: int) -> Option:
+    return model.loads.items[model.classes[c].items[0]].options[position]
+
+
+RULES: tuple[Callable[[Model], None], ...] = (
+    add_choice,
+    add_flight_use,
+    add_segment_capacity,
+    add_family_together,
+    add_destination_caps,
+)
+
+
+def build_model(loads: Loads) -> Model:
+    """The CP-SAT model of every capacity and group rule over the eligible options."""
+    model = Model(loads, classify(loads))
+    for rule in RULES:
+        rule(model)
+    return model
+
+
+def hint(model: Model, chosen: dict[int, Option]) -> None:
+    """Suggest a known plan to the solver (the greedy plan, or phase 1's answer to phase 2)."""
+    model.cp.clear_hints()
+    for c, item_class in enumerate(model.classes):
+        counts = dict.fromkeys(item_class.options, 0)
+        for item in item_class.items:
+            if item in chosen:
+                counts[model.loads.items[item].options.index(chosen[item])] += 1
+        for position, count in counts.items():
+            model.cp.add_hint(model.take[(c, position)], count)
+    taken = {option.flight for option in chosen.values()}
+    for flight, used in model.used.items():
+        model.cp.add_hint(used, flight in taken)
+
+
+def new_solver(settings: SolveSettings, time_limit: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    return solver
+
+
+def expand(model: Model, solver: cp_model.CpSolver) -> dict[int, Option]:
+    """Named options from class counts: the class's items, in request order, fill its options in order."""
+    chosen: dict[int, Option] = {}
+    for c, item_class in enumerate(model.classes):
+        queue = iter(item_class.items)
+        for position in item_class.options:
+            for _ in range(solver.value(model.take[(c, position)])):
+                item = next(queue)
+                chosen[item] = model.loads.items[item].options[position]
+    return chosen
+
+
+def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy) -> Solution:
+    """Maximise placed priority, then minimise cost at that priority; never worse than the warm start."""
+    started = time.monotonic()
+    model = build_model(loads)
+    if not model.take:
+        return Solution({}, 0, True)
+    hint(model, warm_start.chosen)
+    priority = placed_priority(model)
+    model.cp.maximize(priority)
+    first = new_solver(settings, settings.time_limit * PRIORITY_PHASE_SHARE)
+    status = first.solve(model.cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
+    best = round(first.objective_value)
+    bound = int(first.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+    chosen = expand(model, first)
+
+    hint(model, chosen)
+    model.cp.add(priority >= best)
+    model.cp.minimize(flight_cost(model))
+    second = new_solver(settings, settings.time_limit - (time.monotonic() - started))
+    second_status = second.solve(model.cp)
+    if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = expand(model, second)
+    is_optimal = status == cp_model.OPTIMAL and second_status == cp_model.OPTIMAL
+    return Solution(chosen, bound, is_optimal)
+
+
+def _upper_bound(loads: Loads) -> int:
+    return sum(loads.priority)

@@ -1,0 +1,147 @@
+"""Request validation: every problem at once, at its location, without personal data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from planner.parsing import InvalidRequest, format_loc, parse_request
+from tests.builders import destination, flight, person, request_dict
+
+SECRET_NAME = "ZZSECRETNAME"
+SECRET_NUMBER = "ZZDOC99999"
+SECRET_BIRTH = "1977-07-07"
+
+
+def problems(raw: dict[str, Any] | str) -> dict[str, str]:
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request(text)
+    return {format_loc(loc): message for loc, message in caught.value.problems}
+
+
+def secret_person(pid: str = "P-1", **overrides: Any) -> dict[str, Any]:
+    documents = [{"type": "passport", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-01-01"}]
+    base = {"given_names": SECRET_NAME, "surname": SECRET_NAME, "birth_date": SECRET_BIRTH, "documents": documents}
+    return person(pid, **{**base, **overrides})
+
+
+def test_the_contract_example_is_valid() -> None:
+    with open("../shared/contract/example-request.json", "rb") as handle:  # noqa: PTH123
+        request = parse_request(handle.read())
+    assert [p.id for p in request.people][:2] == ["P-0001", "P-0002"]
+
+
+def test_four_kinds_of_problem_are_all_reported_at_once() -> None:
+    raw = request_dict([secret_person("P-1"), secret_person("P-1", nationality="XXX")], as_of="2026-12-01T09:00:00")
+    raw["people"][0]["nickname"] = SECRET_NAME
+    found = problems(raw)
+    assert found.keys() == {"as_of", "people[1].id", "people[1].nationality", "people[0].nickname"}
+    assert "timezone" in found["as_of"]
+    assert "repeats people[0].id" in found["people[1].id"]
+    assert "ISO 3166-1 alpha-3" in found["people[1].nationality"]
+    assert "unknown key 'nickname'" in found["people[0].nickname"]
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"birth_date": "07/07/1977"}, "people[0].birth_date"),
+        ({"sex": "female"}, "people[0].sex"),
+        ({"priority": 0}, "people[0].priority"),
+        ({"priority": 1.5}, "people[0].priority"),
+        ({"staging_airport": "aex"}, "people[0].staging_airport"),
+        ({"risk": "extreme"}, "people[0].risk"),
+        ({"final_order": "yes"}, "people[0].final_order"),
+        ({"documents": [{"type": "visa", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-01-01"}]},
+         "people[0].documents[0].type"),
+        ({"documents": [{"type": "passport", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-02-30"}]},
+         "people[0].documents[0].expires"),
+    ],
+)
+def test_bad_person_fields_are_named_without_echoing_personal_data(change: dict[str, Any], where: str) -> None:
+    found = problems(request_dict([secret_person(**change)]))
+    assert where in found
+    text = json.dumps(found)
+    for secret in (SECRET_NAME, SECRET_NUMBER, SECRET_BIRTH, "07/07/1977"):
+        assert secret not in text
+
+
+def test_missing_required_fields_are_named() -> None:
+    raw = request_dict([secret_person()])
+    del raw["people"][0]["holds"]
+    del raw["flights"][0]["cost"]
+    assert {"people[0].holds", "flights[0].cost"} <= problems(raw).keys()
+
+
+def test_flight_problems() -> None:
+    stops = [
+        {"airport": "AEX", "arrive": "2026-12-03T06:00:00-06:00", "depart": "2026-12-03T07:00:00-06:00"},
+        {"airport": "GUA"},
+    ]
+    found = problems(request_dict(flights=[flight(stops=stops, seats=0), flight("F-2", reserved_seats=-1)]))
+    assert found.keys() >= {"flights[0].stops[0].arrive", "flights[0].stops[1].arrive", "flights[0].seats",
+                            "flights[1].reserved_seats"}
+
+
+def test_stop_times_must_increase() -> None:
+    stops = [
+        {"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"},
+        {"airport": "HRL", "arrive": "2026-12-03T06:00:00-06:00", "depart": "2026-12-03T06:00:00-06:00"},
+        {"airport": "GUA", "arrive": "2026-12-03T12:00:00-06:00"},
+    ]
+    found = problems(request_dict(flights=[flight(stops=stops)]))
+    assert found == {"flights[0].stops[1].arrive": "must be later than stops[0].depart",
+                     "flights[0].stops[1].depart": "must be later than stops[1].arrive"}
+
+
+def test_stop_order_compares_instants_across_offsets() -> None:
+    stops = [
+        {"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"},
+        {"airport": "GUA", "arrive": "2026-12-03T09:00:00-04:00"},  # 13:00Z: later than 13:00Z? equal -> rejected
+    ]
+    assert "flights[0].stops[1].arrive" in problems(request_dict(flights=[flight(stops=stops)]))
+
+
+def test_a_flight_needs_two_stops() -> None:
+    stops = [{"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"}]
+    assert "flights[0].stops" in problems(request_dict(flights=[flight(stops=stops)]))
+
+
+def test_destination_problems() -> None:
+    bad = [
+        destination(arrival_airports=[]),
+        destination("GTM", arrival_weekdays=[0, 8], arrival_window={"start": "8:00", "end": "24:00"}),
+        destination("HND", max_people_per_flight=0, notice_days=-1, accepted_documents=["visa"]),
+    ]
+    found = problems(request_dict(destinations=bad))
+    assert found.keys() >= {
+        "destinations[0].arrival_airports",
+        "destinations[1].country",
+        "destinations[1].arrival_weekdays[0]",
+        "destinations[1].arrival_weekdays[1]",
+        "destinations[1].arrival_window.start",
+        "destinations[1].arrival_window.end",
+        "destinations[2].max_people_per_flight",
+        "destinations[2].notice_days",
+        "destinations[2].accepted_documents[0]",
+    }
+
+
+def test_duplicates_are_found_even_when_other_fields_are_bad() -> None:
+    raw = request_dict([secret_person("P-1"), secret_person("P-1", sex="Q")], [flight("F-1"), flight("F-1")])
+    found = problems(raw)
+    assert {"people[1].id", "people[1].sex", "flights[1].id"} <= found.keys()
+
+
+def test_policy_defaults_and_partial_policy() -> None:
+    request = parse_request(json.dumps(request_dict(policy={"officer_ratio": {"low": 4}})))
+    assert (request.policy.officer_ratio.low, request.policy.officer_ratio.medium) == (4, 2)
+    assert request.policy.medical_ratio == 10
+    assert "policy.medical_ratio" in problems(request_dict(policy={"medical_ratio": 0}))
+
+
+def test_malformed_json_names_the_position_only() -> None:
+    assert problems('{"as_of": "x", ' + SECRET_NAME) == {"body": "not valid JSON at line 1, column 16"}
