@@ -25,9 +25,7 @@ __all__ = ["build_plan", "not_selected_reason"]
 OPTIONS_IN_DETAIL = 3
 
 
-def build_plan(
-    occupancy: Occupancy, eligibility: Eligibility, bound: int, is_optimal: bool, seconds: float
-) -> Plan:
+def build_plan(occupancy: Occupancy, eligibility: Eligibility, bound: int, is_optimal: bool, seconds: float) -> Plan:
     """The plan of a complete assignment: every person once, in a manifest or unplaced with reasons."""
     loads = occupancy.loads
     manifests = [build_manifest(occupancy, flight) for flight in sorted(occupancy.aboard) if occupancy.aboard[flight]]
@@ -145,7 +143,11 @@ def not_selected_reason(occupancy: Occupancy, item: int) -> Reason:
     for option in options:
         where = f"{flights[option.flight].id} to {flights[option.flight].stops[option.deplane].airport}"
         blocked[where] += occupancy.blockers(item, option) or ["room left, but the objective preferred another plan"]
-    parts = [f"{where}: {'; '.join(dict.fromkeys(found))}" for where, found in list(blocked.items())[:OPTIONS_IN_DETAIL]]
+    parts = [
+        f"{where}: {'; '.join(dict.fromkeys(found))}" for where, found in list(blocked.items())[:OPTIONS_IN_DETAIL]
+    ]
     more = f" (and {len(blocked) - OPTIONS_IN_DETAIL} more options)" if len(blocked) > OPTIONS_IN_DETAIL else ""
     group = f"family of {len(loads.items[item].members)}: " if len(loads.items[item].members) > 1 else ""
-    return Reason(ReasonCode.NOT_SELECTED, f"{group}eligible for {len(options)} option(s), none left: " + " | ".join(parts) + more)
+    return Reason(
+        ReasonCode.NOT_SELECTED, f"{group}eligible for {len(options)} option(s), none left: " + " | ".join(parts) + more
+    )

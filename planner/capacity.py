@@ -92,7 +92,9 @@ class Occupancy:
         flight = loads.roster.flights[option.flight]
         found: list[str] = []
         escorts = escorts_needed(
-            loads, self.units[option.flight] + loads.officer_units[item], self.medical[option.flight] + loads.medical[item]
+            loads,
+            self.units[option.flight] + loads.officer_units[item],
+            self.medical[option.flight] + loads.medical[item],
         )
         aboard = self.aboard.get(option.flight) or [0] * (len(flight.stops) - 1)
         full = []
@@ -102,7 +104,10 @@ class Occupancy:
             if used > flight.seats:
                 full.append(f"{flight.stops[s].airport}-{flight.stops[s + 1].airport} by {used - flight.seats}")
         if full:
-            found.append(f"{flight.id} full ({flight.seats} seats, {escorts} escorts, {flight.reserved_seats} reserved): over on {', '.join(full)}")
+            found.append(
+                f"{flight.id} full ({flight.seats} seats, {escorts} escorts, {flight.reserved_seats} reserved): "
+                f"over on {', '.join(full)}"
+            )
         for destination in loads.capped_at.get(load.deplane_airport, []):
             found += self._cap_blockers(destination, item, option, load)
         return found
@@ -112,14 +117,18 @@ class Occupancy:
         flight_id = self.loads.roster.flights[option.flight].id
         cap = destination.max_people_per_flight
         if cap is not None and self.deplaned[(destination.country, option.flight)] + self.loads.size[item] > cap:
-            found.append(f"{destination.country} takes at most {cap} people per flight and {flight_id} already deplanes "
-                         f"{self.deplaned[(destination.country, option.flight)]} there")
+            found.append(
+                f"{destination.country} takes at most {cap} people per flight and {flight_id} already deplanes "
+                f"{self.deplaned[(destination.country, option.flight)]} there"
+            )
         weekly = destination.max_flights_per_week
         flights = self.week_flights[(destination.country, load.week)]
         if weekly is not None and option.flight not in flights and len(flights) >= weekly:
             names = ", ".join(sorted(self.loads.roster.flights[f].id for f in flights))
-            found.append(f"{destination.country} takes at most {weekly} flight(s) in week {load.week[0]}-W{load.week[1]:02d}, "
-                         f"already used by {names}")
+            found.append(
+                f"{destination.country} takes at most {weekly} flight(s) in week {load.week[0]}-W{load.week[1]:02d}, "
+                f"already used by {names}"
+            )
         return found
 
     def add(self, item: int, option: Option) -> None:

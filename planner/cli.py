@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from planner.parsing import InvalidRequest, format_loc, parse_request
+from planner.parsing import RequestError, format_loc, parse_request
 from planner.plan import Plan
 from planner.request import PlanRequest
 from planner.solver import SolveSettings
@@ -37,7 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="planner", description="Plan charter flight manifests under the contract's rules.")
+    parser = argparse.ArgumentParser(
+        prog="planner", description="Plan charter flight manifests under the contract's rules."
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     plan = commands.add_parser("plan", help="make a plan for a request")
@@ -45,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", type=Path, metavar="PLAN.json", help="write the plan here (default: standard output)")
     plan.add_argument("--time-limit", type=positive_float, default=60.0, metavar="SECONDS")
     plan.add_argument("--seed", type=int, default=0, metavar="N")
-    plan.add_argument("--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)")
+    plan.add_argument(
+        "--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)"
+    )
     plan.set_defaults(run=run_plan)
 
     check = commands.add_parser("check", help="list every rule a plan breaks (exit 1 when any)")
@@ -87,7 +91,7 @@ def read_request(path: Path) -> PlanRequest:
     """Parse a request file, turning every contract problem into one InputError."""
     try:
         return parse_request(read_bytes(path))
-    except InvalidRequest as error:
+    except RequestError as error:
         raise InputError(f"{path} is not a valid plan request; {error}") from None
 
 

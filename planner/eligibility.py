@@ -14,13 +14,13 @@ from planner.request import Destination, Document, Flight, Person, PlanRequest, 
 
 __all__ = [
     "Eligibility",
-    "document_for_arrival",
     "Item",
     "Option",
     "Reason",
     "Roster",
     "age_on",
     "assess",
+    "document_for_arrival",
 ]
 
 WEEKDAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -101,7 +101,10 @@ class Roster:
         return any(not self.is_minor(self.people[member]) for member in self.group_of(index))
 
     def board_stop(self, flight: int, deplane: int, airport: str) -> int | None:
-        """The last stop at `airport` before `deplane`: boarding late keeps fewer seats busy and is never less eligible."""
+        """The last stop at `airport` before `deplane`.
+
+        Boarding as late as possible keeps fewer seats busy and is never less eligible (rule 11 reads a later date).
+        """
         indexes = self.stops_at[flight].get(airport, [])
         position = bisect.bisect_left(indexes, deplane)
         return indexes[position - 1] if position > 0 else None
@@ -216,11 +219,15 @@ def person_reasons(roster: Roster, index: int) -> list[Reason]:
 # Flight-level rules 8-12: each returns why the stops fail, or None when they pass.
 
 
-def check_route(person: Person, destination: Destination, flight: Flight, board: int | None, deplane: int) -> str | None:
+def check_route(
+    person: Person, destination: Destination, flight: Flight, board: int | None, deplane: int
+) -> str | None:
     """Rule 8: boards at the staging airport, deplanes later at an accepted arrival airport."""
     if flight.stops[deplane].airport not in destination.arrival_airports:
         airports = "/".join(destination.arrival_airports)
-        return f"rule 8: {flight.stops[deplane].airport} is not an arrival airport of {destination.country} ({airports})"
+        return (
+            f"rule 8: {flight.stops[deplane].airport} is not an arrival airport of {destination.country} ({airports})"
+        )
     if board is None:
         return f"rule 8: does not call at {person.staging_airport} before {flight.stops[deplane].airport}"
     return None
@@ -233,7 +240,10 @@ def check_arrival_time(destination: Destination, stop: Stop) -> str | None:
     problems = []
     if arrive.isoweekday() not in destination.arrival_weekdays:
         allowed = ",".join(WEEKDAY_NAMES[day] for day in sorted(destination.arrival_weekdays)) or "none"
-        problems.append(f"arrives {stop.airport} on {WEEKDAY_NAMES[arrive.isoweekday()]} {arrive.date()}, allowed weekdays {allowed}")
+        problems.append(
+            f"arrives {stop.airport} on {WEEKDAY_NAMES[arrive.isoweekday()]} {arrive.date()}, "
+            f"allowed weekdays {allowed}"
+        )
     window = destination.arrival_window
     if window is not None and not window.contains(arrive.time()):
         problems.append(f"arrives {stop.airport} at {arrive:%H:%M} local, window {window.start}-{window.end}")
@@ -245,7 +255,10 @@ def check_notice(destination: Destination, flight: Flight, as_of: dt.datetime) -
     earliest = as_of + dt.timedelta(days=destination.notice_days)
     if flight.first_depart >= earliest:
         return None
-    return f"rule 10: departs {flight.first_depart.isoformat()}, {destination.country} needs {destination.notice_days} days' notice (not before {earliest.isoformat()})"
+    return (
+        f"rule 10: departs {flight.first_depart.isoformat()}, {destination.country} needs "
+        f"{destination.notice_days} days' notice (not before {earliest.isoformat()})"
+    )
 
 
 def check_ready(person: Person, board_stop: Stop) -> str | None:
@@ -360,7 +373,7 @@ def group_options(finder: OptionFinder, members: Sequence[int]) -> tuple[Option,
         if common is None:
             common = {key: [board] for key, board in mine.items()}
         else:
-            common = {key: boards + [mine[key]] for key, boards in common.items() if key in mine}
+            common = {key: [*boards, mine[key]] for key, boards in common.items() if key in mine}
     assert common is not None
     return tuple(Option(f, d, tuple(boards)) for (f, d), boards in sorted(common.items()))
 

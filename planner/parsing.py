@@ -9,11 +9,11 @@ from pydantic import ValidationError
 
 from planner.request import PlanRequest, Problem, duplicate_problems
 
-__all__ = ["InvalidRequest", "format_loc", "parse_request"]
+__all__ = ["RequestError", "format_loc", "parse_request"]
 
 
 @dataclass(frozen=True)
-class InvalidRequest(Exception):
+class RequestError(Exception):
     """A request that breaks the contract; `problems` names every broken field at once."""
 
     problems: tuple[Problem, ...]
@@ -32,20 +32,20 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
 
 
 def parse_request(text: str | bytes) -> PlanRequest:
-    """Validate request JSON against the contract, or raise InvalidRequest listing every problem."""
+    """Validate request JSON against the contract, or raise RequestError listing every problem."""
     try:
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         # The position is useful; the offending text may be personal data, so it is not quoted.
         where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-        raise InvalidRequest(((("body",), f"not valid JSON{where}"),)) from None
+        raise RequestError(((("body",), f"not valid JSON{where}"),)) from None
     try:
         return PlanRequest.model_validate_json(text)
     except ValidationError as error:
         problems = [_problem_of(detail) for detail in error.errors(include_input=False, include_url=False)]
     # Field errors stop pydantic before the request-wide checks, so those run on the raw JSON here.
     problems += [p for p in duplicate_problems(raw) if p not in problems]
-    raise InvalidRequest(tuple(problems)) from None
+    raise RequestError(tuple(problems)) from None
 
 
 def _problem_of(detail: object) -> Problem:

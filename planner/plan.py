@@ -6,6 +6,7 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.main import IncEx
 
 from planner.reasons import ReasonCode
 from planner.request import DocumentType
@@ -99,7 +100,7 @@ class Manifest(Frozen):
         }
 
 
-def absent_indexes(manifest: Manifest) -> dict[str, object]:
+def absent_indexes(manifest: Manifest) -> IncEx:
     """The `exclude` argument that drops unset stop indexes from a manifest dump."""
     drop = manifest.absent_indexes()
     return {"passengers": drop} if drop else {}
@@ -124,5 +125,8 @@ class Plan(Frozen):
 
     def to_json(self) -> str:
         """The plan as contract JSON: aliases for keys, stop indexes only where the route needs them."""
-        excluded = {index: absent_indexes(m) for index, m in enumerate(self.manifests) if m.absent_indexes()}
-        return self.model_dump_json(by_alias=True, indent=2, exclude={"manifests": excluded} if excluded else None)
+        excluded: dict[int, IncEx] = {
+            index: absent_indexes(m) for index, m in enumerate(self.manifests) if m.absent_indexes()
+        }
+        exclude: IncEx | None = {"manifests": excluded} if excluded else None
+        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude)

@@ -14,11 +14,11 @@ from planner.plan import Plan
 from planner.request import PlanRequest
 from planner.solver import SolveSettings, solve
 
-__all__ = ["PlanCheckFailed", "make_plan"]
+__all__ = ["PlanCheckError", "make_plan"]
 
 
 @dataclass(frozen=True)
-class PlanCheckFailed(Exception):
+class PlanCheckError(Exception):
     """The independent checker rejected a plan the planner made: a bug, never returned as a result."""
 
     violations: tuple[Violation, ...]
@@ -46,7 +46,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None) -> Pl
     plan = build_plan(occupancy, eligibility, solution.placed_priority_bound, is_optimal, time.monotonic() - started)
     violations = check_plan(request, plan)
     if violations:
-        raise PlanCheckFailed(tuple(violations))
+        raise PlanCheckError(tuple(violations))
     return plan
 
 

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from enum import StrEnum
 from functools import cache
 from typing import Annotated, Literal, Self
 
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
 import pycountry
 from pydantic import (
     AfterValidator,
-    ValidationError,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "ArrivalWindow",
@@ -34,9 +34,9 @@ __all__ = [
     "Person",
     "PlanRequest",
     "Policy",
+    "Problem",
     "Risk",
     "Stop",
-    "Problem",
     "duplicate_problems",
 ]
 
@@ -199,7 +199,7 @@ def stop_problems(stops: tuple[Stop, ...]) -> list[Problem]:
         for key, moment in (("arrive", stop.arrive), ("depart", stop.depart))
         if moment is not None
     ]
-    for (before_loc, before), (loc, moment) in zip(times, times[1:], strict=False):
+    for (before_loc, before), (loc, moment) in itertools.pairwise(times):
         if not before < moment:
             problems.append((loc, f"must be later than stops[{before_loc[0]}].{before_loc[1]}"))
     return problems

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from planner.capacity import Loads, Occupancy
 from planner.eligibility import Option
 
-__all__ = ["Progress", "SolveSettings", "Solution", "solve"]
+__all__ = ["Progress", "Solution", "SolveSettings", "solve"]
 
 # Phase 1 (placed priority) may use this share of the time limit; phase 2 (cost) gets the rest.
 PRIORITY_PHASE_SHARE = 0.7
@@ -110,7 +110,7 @@ def add_segment_capacity(model: Model) -> None:
         medics = model.cp.new_int_var(0, spec.seats, f"medics_f{flight}")
         model.cp.add(officers * loads.officer_unit >= units)
         model.cp.add(medics * loads.medical_ratio >= medical)
-        aboard: dict[int, list[object]] = defaultdict(list)
+        aboard: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
         for c, position in terms:
             load = loads.load(_option(model, c, position))
             for offset, count in enumerate(load.aboard):
@@ -118,7 +118,7 @@ def add_segment_capacity(model: Model) -> None:
                     aboard[load.first_segment + offset].append(model.take[(c, position)] * count)
         used = model.used[flight]
         for segment in range(len(spec.stops) - 1):
-            people = sum(aboard[segment]) if aboard[segment] else 0
+            people = cp_model.LinearExpr.sum(aboard[segment])
             model.cp.add(people + officers + medics + spec.reserved_seats * used <= spec.seats * used)
 
 
@@ -129,8 +129,10 @@ def add_family_together(model: Model) -> None:
 def add_destination_caps(model: Model) -> None:
     """Rule 15: people deplaned per flight and flights per ISO week, for each capped destination."""
     loads = model.loads
-    per_flight: dict[tuple[str, int], list[object]] = defaultdict(list)
-    per_week: dict[tuple[str, tuple[int, int]], dict[int, list[object]]] = defaultdict(lambda: defaultdict(list))
+    per_flight: dict[tuple[str, int], list[cp_model.LinearExprT]] = defaultdict(list)
+    per_week: dict[tuple[str, tuple[int, int]], dict[int, list[cp_model.LinearExprT]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     caps = {d.country: d for airport in loads.capped_at.values() for d in airport}
     for flight, terms in sorted(model.by_flight.items()):
         for c, position in terms:
@@ -142,7 +144,7 @@ def add_destination_caps(model: Model) -> None:
     for (country, _), people in sorted(per_flight.items()):
         cap = caps[country].max_people_per_flight
         if cap is not None:
-            model.cp.add(sum(people) <= cap)
+            model.cp.add(cp_model.LinearExpr.sum(people) <= cap)
     for (country, week), flights in sorted(per_week.items()):
         weekly = caps[country].max_flights_per_week
         if weekly is None or len(flights) <= weekly:
@@ -150,7 +152,7 @@ def add_destination_caps(model: Model) -> None:
         serves = []
         for flight, people in sorted(flights.items()):
             serving = model.cp.new_bool_var(f"serves_{country}_{week[0]}w{week[1]}_f{flight}")
-            model.cp.add(sum(people) <= loads.roster.flights[flight].seats * serving)
+            model.cp.add(cp_model.LinearExpr.sum(people) <= loads.roster.flights[flight].seats * serving)
             serves.append(serving)
         model.cp.add(sum(serves) <= weekly)
 
@@ -160,7 +162,9 @@ def placed_priority(model: Model) -> cp_model.LinearExprT:
 
 
 def flight_cost(model: Model) -> cp_model.LinearExprT:
-    return sum(spec_cost * used for spec_cost, used in ((model.loads.roster.flights[f].cost, u) for f, u in model.used.items()))
+    return sum(
+        spec_cost * used for spec_cost, used in ((model.loads.roster.flights[f].cost, u) for f, u in model.used.items())
+    )
 
 
 def _class_value(model: Model, c: int, values: list[int]) -> int:
@@ -190,7 +194,7 @@ def build_model(loads: Loads) -> Model:
 
 def hint(model: Model, chosen: dict[int, Option]) -> None:
     """Suggest a known plan to the solver (the greedy plan, or phase 1's answer to phase 2)."""
-    model.cp.clear_hints()
+    model.cp.clear_hints()  # type: ignore[no-untyped-call]
     for c, item_class in enumerate(model.classes):
         counts = dict.fromkeys(item_class.options, 0)
         for item in item_class.items:

@@ -69,7 +69,9 @@ PERSON_RULES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "person_change", "destination_change", "expected"), PERSON_RULES, ids=[r[0] for r in PERSON_RULES])
+@pytest.mark.parametrize(
+    ("rule", "person_change", "destination_change", "expected"), PERSON_RULES, ids=[r[0] for r in PERSON_RULES]
+)
 def test_person_rule_fails_with_its_code(
     rule: str, person_change: dict[str, Any], destination_change: dict[str, Any], expected: list[str]
 ) -> None:
@@ -90,7 +92,12 @@ PASSING_EDGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "documents": [
                 {"type": "passport", "number": "N1", "issuing_country": "GTM", "expires": "2020-01-01"},
                 {"type": "national_id", "number": "N2", "issuing_country": "GTM", "expires": "2030-01-01"},
-                {"type": "emergency_travel_document", "number": "N3", "issuing_country": "GTM", "expires": "2027-01-01"},
+                {
+                    "type": "emergency_travel_document",
+                    "number": "N3",
+                    "issuing_country": "GTM",
+                    "expires": "2027-01-01",
+                },
             ]
         },
         {},
@@ -100,19 +107,34 @@ PASSING_EDGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "person_change", "destination_change"), PASSING_EDGES, ids=[r[0] for r in PASSING_EDGES])
+@pytest.mark.parametrize(
+    ("rule", "person_change", "destination_change"), PASSING_EDGES, ids=[r[0] for r in PASSING_EDGES]
+)
 def test_person_rule_edge_passes(rule: str, person_change: dict[str, Any], destination_change: dict[str, Any]) -> None:
     request = build([person(**person_change)], destinations=[destination(**destination_change)])
     assert codes(request) == {}
 
 
 def test_every_person_level_failure_is_reported_not_just_the_first() -> None:
-    failing = person(final_order=False, holds=[{"kind": "pending_appeal"}], fit_to_fly=False, nationality_verified=False,
-                     documents=[], birth_date="2012-01-01")
+    failing = person(
+        final_order=False,
+        holds=[{"kind": "pending_appeal"}],
+        fit_to_fly=False,
+        nationality_verified=False,
+        documents=[],
+        birth_date="2012-01-01",
+    )
     request = build([failing], destinations=[destination(accepting=False)])
     assert codes(request) == {
-        "P-1": [C.NO_FINAL_ORDER, C.LEGAL_HOLD, C.NOT_FIT_TO_FLY, C.DESTINATION_NOT_ACCEPTING,
-                C.NATIONALITY_UNVERIFIED, C.NO_ACCEPTED_DOCUMENT, C.UNACCOMPANIED_MINOR]
+        "P-1": [
+            C.NO_FINAL_ORDER,
+            C.LEGAL_HOLD,
+            C.NOT_FIT_TO_FLY,
+            C.DESTINATION_NOT_ACCEPTING,
+            C.NATIONALITY_UNVERIFIED,
+            C.NO_ACCEPTED_DOCUMENT,
+            C.UNACCOMPANIED_MINOR,
+        ]
     }
 
 
@@ -129,7 +151,10 @@ def test_minor_with_an_adult_in_the_family_may_fly() -> None:
 
 
 def test_family_member_ineligible_keeps_the_whole_family_off() -> None:
-    family = [person("P-1", family_id="F", holds=[{"kind": "stay_of_removal"}]), person("P-2", birth_date="2015-01-01", family_id="F")]
+    family = [
+        person("P-1", family_id="F", holds=[{"kind": "stay_of_removal"}]),
+        person("P-2", birth_date="2015-01-01", family_id="F"),
+    ]
     request = build(family)
     assert codes(request) == {"P-1": [C.LEGAL_HOLD], "P-2": [C.FAMILY_MEMBER_INELIGIBLE]}
     assert "P-1" in details(request)["P-2"]
@@ -162,13 +187,21 @@ FLIGHT_RULES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], st
 
 
 @pytest.mark.parametrize(
-    ("rule", "person_change", "destination_change", "flight_change", "named"), FLIGHT_RULES, ids=[r[0] for r in FLIGHT_RULES]
+    ("rule", "person_change", "destination_change", "flight_change", "named"),
+    FLIGHT_RULES,
+    ids=[r[0] for r in FLIGHT_RULES],
 )
 def test_flight_rule_fails_with_no_eligible_flight(
-    rule: str, person_change: dict[str, Any], destination_change: dict[str, Any], flight_change: dict[str, Any], named: str
+    rule: str,
+    person_change: dict[str, Any],
+    destination_change: dict[str, Any],
+    flight_change: dict[str, Any],
+    named: str,
 ) -> None:
     if rule == "rule 12 validity":
-        person_change = {"documents": [{"type": "passport", "number": "N1", "issuing_country": "GTM", "expires": "2027-01-01"}]}
+        person_change = {
+            "documents": [{"type": "passport", "number": "N1", "issuing_country": "GTM", "expires": "2027-01-01"}]
+        }
     request = build([person(**person_change)], [flight(**flight_change)], [destination(**destination_change)])
     assert codes(request) == {"P-1": [C.NO_ELIGIBLE_FLIGHT]}
     assert f"F-1 to GUA: {named}" in details(request)["P-1"] or f"{named}:" in details(request)["P-1"]
@@ -190,11 +223,15 @@ FLIGHT_EDGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "person_change", "destination_change"), FLIGHT_EDGES, ids=[r[0] for r in FLIGHT_EDGES])
+@pytest.mark.parametrize(
+    ("rule", "person_change", "destination_change"), FLIGHT_EDGES, ids=[r[0] for r in FLIGHT_EDGES]
+)
 def test_flight_rule_edge_passes(rule: str, person_change: dict[str, Any], destination_change: dict[str, Any]) -> None:
     request = build([person(**person_change)], destinations=[destination(**destination_change)])
     if rule == "rule 10 exactly the notice":
-        request = build([person()], [flight(stops=_stops_departing("2026-12-02T09:00:00-06:00"))], [destination(notice_days=1)])
+        request = build(
+            [person()], [flight(stops=_stops_departing("2026-12-02T09:00:00-06:00"))], [destination(notice_days=1)]
+        )
     assert codes(request) == {}
 
 
@@ -203,21 +240,31 @@ def _stops_departing(depart: str) -> list[dict[str, str]]:
 
 
 def test_rule_10_one_minute_short_fails() -> None:
-    request = build([person()], [flight(stops=_stops_departing("2026-12-02T08:59:00-06:00"))], [destination(notice_days=1)])
+    request = build(
+        [person()], [flight(stops=_stops_departing("2026-12-02T08:59:00-06:00"))], [destination(notice_days=1)]
+    )
     assert codes(request) == {"P-1": [C.NO_ELIGIBLE_FLIGHT]}
 
 
 def test_arrival_window_reads_local_time_to_the_minute() -> None:
-    stops = [{"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"}, {"airport": "GUA", "arrive": "2026-12-03T18:00:59-06:00"}]
-    window = {"arrival_window": {"start": "08:00", "end": "18:00"}}
-    assert codes(build([person()], [flight(stops=stops)], [destination(**window)])) == {}
+    stops = [
+        {"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"},
+        {"airport": "GUA", "arrive": "2026-12-03T18:00:59-06:00"},
+    ]
+    window = {"start": "08:00", "end": "18:00"}
+    assert codes(build([person()], [flight(stops=stops)], [destination(arrival_window=window)])) == {}
 
 
 def test_local_weekday_is_in_the_arrival_offset() -> None:
     # 01:00 on Friday in UTC+8 is still Thursday in UTC-6: the arrival's own offset decides.
-    stops = [{"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"}, {"airport": "GUA", "arrive": "2026-12-04T01:00:00+08:00"}]
+    stops = [
+        {"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"},
+        {"airport": "GUA", "arrive": "2026-12-04T01:00:00+08:00"},
+    ]
     assert codes(build([person()], [flight(stops=stops)], [destination(arrival_weekdays=[5])])) == {}
-    assert codes(build([person()], [flight(stops=stops)], [destination(arrival_weekdays=[4])])) == {"P-1": [C.NO_ELIGIBLE_FLIGHT]}
+    assert codes(build([person()], [flight(stops=stops)], [destination(arrival_weekdays=[4])])) == {
+        "P-1": [C.NO_ELIGIBLE_FLIGHT]
+    }
 
 
 def test_family_must_share_a_deplaning_stop() -> None:
@@ -226,8 +273,15 @@ def test_family_must_share_a_deplaning_stop() -> None:
         {"airport": "GUA", "arrive": "2026-12-03T09:00:00-06:00", "depart": "2026-12-03T10:00:00-06:00"},
         {"airport": "SAP", "arrive": "2026-12-03T11:00:00-06:00"},
     ]
-    family = [person("P-1", family_id="F"), person("P-2", family_id="F", nationality="HND",
-                                                    documents=[{"type": "passport", "number": "H", "issuing_country": "HND", "expires": "2030-01-01"}])]
+    family = [
+        person("P-1", family_id="F"),
+        person(
+            "P-2",
+            family_id="F",
+            nationality="HND",
+            documents=[{"type": "passport", "number": "H", "issuing_country": "HND", "expires": "2030-01-01"}],
+        ),
+    ]
     destinations = [destination(), destination("HND", arrival_airports=["SAP"])]
     request = build(family, [flight(stops=route)], destinations)
     assert codes(request) == {"P-1": [C.NO_ELIGIBLE_FLIGHT], "P-2": [C.NO_ELIGIBLE_FLIGHT]}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from planner.parsing import InvalidRequest, format_loc, parse_request
+from planner.parsing import RequestError, format_loc, parse_request
 from tests.builders import destination, flight, person, request_dict
 
 SECRET_NAME = "ZZSECRETNAME"
@@ -17,7 +17,7 @@ SECRET_BIRTH = "1977-07-07"
 
 def problems(raw: dict[str, Any] | str) -> dict[str, str]:
     text = raw if isinstance(raw, str) else json.dumps(raw)
-    with pytest.raises(InvalidRequest) as caught:
+    with pytest.raises(RequestError) as caught:
         parse_request(text)
     return {format_loc(loc): message for loc, message in caught.value.problems}
 
@@ -55,10 +55,22 @@ def test_four_kinds_of_problem_are_all_reported_at_once() -> None:
         ({"staging_airport": "aex"}, "people[0].staging_airport"),
         ({"risk": "extreme"}, "people[0].risk"),
         ({"final_order": "yes"}, "people[0].final_order"),
-        ({"documents": [{"type": "visa", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-01-01"}]},
-         "people[0].documents[0].type"),
-        ({"documents": [{"type": "passport", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-02-30"}]},
-         "people[0].documents[0].expires"),
+        (
+            {
+                "documents": [
+                    {"type": "visa", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-01-01"}
+                ]
+            },
+            "people[0].documents[0].type",
+        ),
+        (
+            {
+                "documents": [
+                    {"type": "passport", "number": SECRET_NUMBER, "issuing_country": "GTM", "expires": "2030-02-30"}
+                ]
+            },
+            "people[0].documents[0].expires",
+        ),
     ],
 )
 def test_bad_person_fields_are_named_without_echoing_personal_data(change: dict[str, Any], where: str) -> None:
@@ -82,8 +94,12 @@ def test_flight_problems() -> None:
         {"airport": "GUA"},
     ]
     found = problems(request_dict(flights=[flight(stops=stops, seats=0), flight("F-2", reserved_seats=-1)]))
-    assert found.keys() >= {"flights[0].stops[0].arrive", "flights[0].stops[1].arrive", "flights[0].seats",
-                            "flights[1].reserved_seats"}
+    assert found.keys() >= {
+        "flights[0].stops[0].arrive",
+        "flights[0].stops[1].arrive",
+        "flights[0].seats",
+        "flights[1].reserved_seats",
+    }
 
 
 def test_stop_times_must_increase() -> None:
@@ -93,8 +109,10 @@ def test_stop_times_must_increase() -> None:
         {"airport": "GUA", "arrive": "2026-12-03T12:00:00-06:00"},
     ]
     found = problems(request_dict(flights=[flight(stops=stops)]))
-    assert found == {"flights[0].stops[1].arrive": "must be later than stops[0].depart",
-                     "flights[0].stops[1].depart": "must be later than stops[1].arrive"}
+    assert found == {
+        "flights[0].stops[1].arrive": "must be later than stops[0].depart",
+        "flights[0].stops[1].depart": "must be later than stops[1].arrive",
+    }
 
 
 def test_stop_order_compares_instants_across_offsets() -> None:

@@ -37,7 +37,7 @@ def test_segment_capacity_counts_officers_and_reserved_seats() -> None:
     assert fits.status == "optimal"
     over = solve(build(people(3), [flight(seats=4, reserved_seats=1)]))
     assert len(placed(over)) == 2
-    (left,) = [u for u in over.unplaced]
+    (left,) = list(over.unplaced)
     assert left.reasons[0].code == "NOT_SELECTED"
     assert "F-1 full" in left.reasons[0].detail
 
@@ -70,8 +70,12 @@ def test_seats_free_up_after_a_deplaning_stop() -> None:
         {"airport": "GYE", "arrive": "2026-12-03T14:00:00-06:00"},
     ]
     hnd_doc = [{"type": "passport", "number": "H", "issuing_country": "HND", "expires": "2030-01-01"}]
-    roster = [person("P-1"), person("P-2"), person("P-3", nationality="HND", staging_airport="GUA", documents=hnd_doc),
-              person("P-4", nationality="HND", staging_airport="GUA", documents=hnd_doc)]
+    roster = [
+        person("P-1"),
+        person("P-2"),
+        person("P-3", nationality="HND", staging_airport="GUA", documents=hnd_doc),
+        person("P-4", nationality="HND", staging_airport="GUA", documents=hnd_doc),
+    ]
     destinations = [destination(), destination("HND", arrival_airports=["SAP"])]
     # Officers count everyone on the flight (4 low -> 1) and sit on every segment: 2 + 1 seats each way.
     plan = solve(build(roster, [flight(seats=3, stops=route)], destinations))
