@@ -1,0 +1,136 @@
+"""The `planner` command as a user runs it: a real subprocess, real files, exit codes and output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.builders import person, request_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "fixtures" / "contract-example.json"
+
+
+def planner(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "planner.cli", *(str(a) for a in args)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def example_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "plan.json"
+    result = planner("plan", EXAMPLE, "--out", out, "--time-limit", "10")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_plan_of_the_contract_example(example_plan: Path) -> None:
+    plan = json.loads(example_plan.read_text())
+    assert plan["status"] == "optimal"
+    assert plan["objective"] == {"placed_priority": 4, "placed_priority_bound": 4, "cost": 40000}
+    (manifest,) = plan["manifests"]
+    assert manifest["flight_id"] == "RPN-101"
+    assert (manifest["officers"], manifest["medical_officers"], manifest["reserved_seats"]) == (1, 1, 2)
+    stops = {p["person_id"]: (p["board"], p["deplane"]) for p in manifest["passengers"]}
+    assert stops == {"P-0001": ("AEX", "GUA"), "P-0002": ("AEX", "GUA"), "P-0003": ("HRL", "SAP")}
+    codes = {u["person_id"]: [r["code"] for r in u["reasons"]] for u in plan["unplaced"]}
+    assert codes == {
+        "P-0004": ["DOCUMENT_EXPIRED"],
+        "P-0005": ["NATIONALITY_UNVERIFIED"],
+        "P-0006": ["LEGAL_HOLD"],
+        "P-0007": ["DESTINATION_NOT_ACCEPTING"],
+        "P-0008": ["NO_ELIGIBLE_FLIGHT"],
+    }
+
+
+def test_plan_writes_json_to_stdout_and_a_summary_to_stderr() -> None:
+    result = planner("plan", EXAMPLE, "--time-limit", "10", "--seed", "3", "--workers", "1")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["status"] == "optimal"
+    for line in ("status          optimal", "placed          3 / 8 people", "priority        4 placed, bound 4",
+                 "flights used    1", "cost            40000", "LEGAL_HOLD"):  # fmt: skip
+        assert line in result.stderr
+
+
+def test_check_accepts_a_good_plan_and_lists_violations_of_a_bad_one(example_plan: Path, tmp_path: Path) -> None:
+    assert planner("check", EXAMPLE, example_plan).returncode == 0
+    plan = json.loads(example_plan.read_text())
+    plan["manifests"][0]["officers"] = 0
+    plan["objective"]["cost"] = 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(plan))
+    result = planner("check", EXAMPLE, bad)
+    assert result.returncode == 1
+    assert "rule 14" in result.stdout
+    assert "objective" in result.stdout
+
+
+def test_manifest_as_csv_and_json(example_plan: Path) -> None:
+    result = planner("manifest", example_plan, "RPN-101", "--format", "csv")
+    assert result.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["person_id"], r["board"], r["deplane"]) for r in rows] == [
+        ("P-0001", "AEX", "GUA"),
+        ("P-0002", "AEX", "GUA"),
+        ("P-0003", "HRL", "SAP"),
+    ]
+    assert rows[1]["document_type"] == "emergency_travel_document"
+    as_json = json.loads(planner("manifest", example_plan, "RPN-101").stdout)
+    assert as_json["flight_id"] == "RPN-101"
+    assert len(as_json["passengers"]) == 3
+
+
+def test_manifest_of_a_flight_without_passengers_is_an_error(example_plan: Path) -> None:
+    result = planner("manifest", example_plan, "RPN-102")
+    assert result.returncode == 2
+    assert "nobody on flight 'RPN-102'" in result.stderr
+
+
+def test_invalid_request_exits_2_naming_every_problem_without_personal_data(tmp_path: Path) -> None:
+    raw = request_dict(
+        [person("P-1", surname="QQSURNAME"), person("P-1", nationality="XXX", birth_date="1961-06-16")],
+        as_of="2026-12-01T09:00:00",
+    )
+    raw["people"][0]["favourite_colour"] = "QQCOLOUR"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(raw))
+    result = planner("plan", path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    for where in ("as_of", "people[1].id", "people[1].nationality", "people[0].favourite_colour"):
+        assert where in result.stderr
+    for secret in ("QQSURNAME", "QQCOLOUR", "1961-06-16"):
+        assert secret not in result.stderr
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    result = planner("plan", tmp_path / "absent.json")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_generate_then_plan_then_check(tmp_path: Path) -> None:
+    request, plan = tmp_path / "request.json", tmp_path / "plan.json"
+    generated = planner("generate", "--people", "60", "--flights", "6", "--weeks", "2", "--seed", "7", "--out", request)
+    assert generated.returncode == 0, generated.stderr
+    assert len(json.loads(request.read_text())["people"]) == 60
+    assert planner("plan", request, "--out", plan, "--time-limit", "20").returncode == 0
+    assert planner("check", request, plan).returncode == 0
+
+
+def test_generate_is_deterministic() -> None:
+    first = planner("generate", "--people", "30", "--flights", "3", "--seed", "5").stdout
+    second = planner("generate", "--people", "30", "--flights", "3", "--seed", "5").stdout
+    assert first == second
+    assert first != planner("generate", "--people", "30", "--flights", "3", "--seed", "6").stdout
+
+
+def test_bad_arguments_exit_2() -> None:
+    assert planner("plan", EXAMPLE, "--time-limit", "0").returncode == 2
+    assert planner("generate", "--people", "0", "--flights", "1").returncode == 2
