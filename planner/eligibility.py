@@ -100,14 +100,19 @@ class Roster:
     def group_has_adult(self, index: int) -> bool:
         return any(not self.is_minor(self.people[member]) for member in self.group_of(index))
 
-    def board_stop(self, flight: int, deplane: int, airport: str) -> int | None:
-        """The last stop at `airport` before `deplane`.
+    def board_stop(self, flight: int, deplane: int, person: Person) -> int | None:
+        """The stop where the person boards to deplane at `deplane`: the last call at their staging airport
+        before it that meets rule 11, else the last call at all (so a diagnosis can name rule 11), else None.
 
-        Boarding as late as possible keeps fewer seats busy and is never less eligible (rule 11 reads a later date).
+        Boarding as late as possible keeps the fewest segments busy. Rule 11 is the only rule that reads the
+        boarding stop, and it cannot simply prefer the last call: local dates need not increase along a route
+        that crosses time zones, so an earlier call can fall on a later local date.
         """
-        indexes = self.stops_at[flight].get(airport, [])
-        position = bisect.bisect_left(indexes, deplane)
-        return indexes[position - 1] if position > 0 else None
+        indexes = self.stops_at[flight].get(person.staging_airport, [])
+        calls = indexes[: bisect.bisect_left(indexes, deplane)]
+        stops = self.flights[flight].stops
+        ready = [board for board in calls if check_ready(person, stops[board]) is None]
+        return ready[-1] if ready else (calls[-1] if calls else None)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -306,7 +311,7 @@ def stop_failures(roster: Roster, person: Person, flight_index: int, deplane: in
     destination = roster.destination(person)
     assert destination is not None
     flight = roster.flights[flight_index]
-    board = roster.board_stop(flight_index, deplane, person.staging_airport)
+    board = roster.board_stop(flight_index, deplane, person)
     stop = flight.stops[deplane]
     checks = [
         check_route(person, destination, flight, board, deplane),
@@ -351,7 +356,7 @@ class OptionFinder:
             found = []
             for f, d in self.deplanes(destination):
                 flight = self.roster.flights[f]
-                board = self.roster.board_stop(f, d, person.staging_airport)
+                board = self.roster.board_stop(f, d, person)
                 if board is None or check_ready(person, flight.stops[board]):
                     continue
                 if check_document_at_arrival(person, destination, flight.stops[d], self.roster.as_of_date):

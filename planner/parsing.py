@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -12,11 +11,12 @@ from planner.request import PlanRequest, Problem, duplicate_problems
 __all__ = ["RequestError", "format_loc", "parse_request"]
 
 
-@dataclass(frozen=True)
 class RequestError(Exception):
     """A request that breaks the contract; `problems` names every broken field at once."""
 
-    problems: tuple[Problem, ...]
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        super().__init__(problems)
+        self.problems = problems
 
     def __str__(self) -> str:
         lines = [f"{format_loc(loc) or '(request)'}: {message}" for loc, message in self.problems]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from planner.assemble import build_plan
 from planner.capacity import Loads, Occupancy
@@ -17,11 +16,12 @@ from planner.solver import SolveSettings, solve
 __all__ = ["PlanCheckError", "make_plan"]
 
 
-@dataclass(frozen=True)
 class PlanCheckError(Exception):
     """The independent checker rejected a plan the planner made: a bug, never returned as a result."""
 
-    violations: tuple[Violation, ...]
+    def __init__(self, violations: tuple[Violation, ...]) -> None:
+        super().__init__(violations)
+        self.violations = violations
 
     def __str__(self) -> str:
         lines = [f"{v.rule} at {v.where}: {v.message}" for v in self.violations[:20]]

@@ -313,3 +313,16 @@ def test_no_eligible_flight_detail_names_the_nearest_flights_and_rules() -> None
     detail = details(request)["P-1"]
     assert "F-1 to GUA: rule 11" in detail
     assert "F-LATE to GUA: rule 10" in detail
+
+
+def test_boards_at_an_earlier_call_when_only_it_falls_on_a_ready_local_date() -> None:
+    # Regression: the later call at AEX is on 7 December local time (UTC-8), the earlier one on
+    # 8 December (UTC+8); someone ready from 8 December must board at the earlier call.
+    route = [
+        {"airport": "AEX", "depart": "2026-12-08T02:08:00+08:00"},
+        {"airport": "HRL", "arrive": "2026-12-07T14:00:00-06:00", "depart": "2026-12-07T15:00:00-06:00"},
+        {"airport": "AEX", "arrive": "2026-12-07T19:25:00-08:00", "depart": "2026-12-07T21:10:00-08:00"},
+        {"airport": "GUA", "arrive": "2026-12-08T08:01:00+02:00"},
+    ]
+    eligibility = assess(Roster(build([person(ready_from="2026-12-08")], [flight(stops=route)])))
+    assert [o.boards for item in eligibility.items for o in item.options] == [(0,)]
