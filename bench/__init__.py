@@ -1,0 +1,1 @@
+"""Benchmarks: generated rosters of given sizes, the planner against a greedy baseline."""
