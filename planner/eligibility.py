@@ -101,18 +101,26 @@ class Roster:
         return any(not self.is_minor(self.people[member]) for member in self.group_of(index))
 
     def board_stop(self, flight: int, deplane: int, person: Person) -> int | None:
-        """The stop where the person boards to deplane at `deplane`: the last call at their staging airport
-        before it that meets rule 11, else the last call at all (so a diagnosis can name rule 11), else None.
-
-        Boarding as late as possible keeps the fewest segments busy. Rule 11 is the only rule that reads the
-        boarding stop, and it cannot simply prefer the last call: local dates need not increase along a route
-        that crosses time zones, so an earlier call can fall on a later local date.
-        """
-        indexes = self.stops_at[flight].get(person.staging_airport, [])
-        calls = indexes[: bisect.bisect_left(indexes, deplane)]
+        """Where the person boards to deplane at `deplane` (see `pick_board`), or None without a call there."""
         stops = self.flights[flight].stops
-        ready = [board for board in calls if check_ready(person, stops[board]) is None]
-        return ready[-1] if ready else (calls[-1] if calls else None)
+        calls = [
+            (b, _depart_date(stops[b])) for b in self.stops_at[flight].get(person.staging_airport, []) if b < deplane
+        ]
+        return pick_board(calls, person.ready_from)[0]
+
+
+def pick_board(calls: Sequence[tuple[int, dt.date]], ready_from: dt.date | None) -> tuple[int | None, bool]:
+    """The boarding stop among calls at the staging airport, and whether it meets rule 11.
+
+    The last call that meets rule 11, else the last call at all (so a diagnosis can name rule 11).
+    Boarding as late as possible keeps the fewest segments busy. Rule 11 is the only rule that reads the
+    boarding stop, and it cannot simply take the last call: local dates need not increase along a route
+    that crosses time zones, so an earlier call can fall on a later local date.
+    """
+    ready = [stop for stop, day in calls if ready_from is None or ready_from <= day]
+    if ready:
+        return ready[-1], True
+    return (calls[-1][0] if calls else None), not calls
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -326,49 +334,134 @@ def stop_failures(roster: Roster, person: Person, flight_index: int, deplane: in
 # Enumerating options quickly: what depends only on destination and flight is computed once.
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A flight and deplaning stop at an arrival airport of one destination, seen from one staging airport.
+
+    Everything here is the same for every person of that nationality staged there; only rules 11 and 12
+    are left to each person, as two date comparisons.
+    """
+
+    flight: int
+    deplane: int
+    calls: tuple[tuple[int, dt.date], ...]  # stops at the staging airport before `deplane`, with local depart dates
+    fixed: tuple[str, ...]  # failures of rules 8-10, the same for everyone
+    needed: dt.date  # the date an accepted document must be valid until (rules 6 and 12)
+
+    def board(self, ready_from: dt.date | None) -> tuple[int | None, bool]:
+        return pick_board(self.calls, ready_from)
+
+
 class OptionFinder:
     """Finds every (flight, board, deplane) a person may use, sharing work between people alike."""
 
     def __init__(self, roster: Roster) -> None:
         self.roster = roster
-        self._deplanes: dict[str, list[tuple[int, int]]] = {}
-        self._cache: dict[tuple[object, ...], tuple[tuple[int, int, int], ...]] = {}
+        self._serving: dict[str, list[tuple[int, int]]] = {}
+        self._candidates: dict[tuple[str, str], list[Candidate]] = {}
+        self._open: dict[tuple[str, str, dt.date | None], tuple[list[dt.date], list[tuple[int, int, int]]]] = {}
+        self._options: dict[tuple[object, ...], tuple[tuple[int, int, int], ...]] = {}
+        self._alone: dict[tuple[tuple[int, int, int], ...], tuple[Option, ...]] = {}
 
-    def deplanes(self, destination: Destination) -> list[tuple[int, int]]:
-        """(flight, stop) pairs where rules 8 (arrival side), 9 and 10 hold for this destination."""
-        if destination.country not in self._deplanes:
-            pairs = []
-            for f, flight in enumerate(self.roster.flights):
-                if check_notice(destination, flight, self.roster.request.as_of):
-                    continue
-                for airport in destination.arrival_airports:
-                    for d in self.roster.stops_at[f].get(airport, []):
-                        if d > 0 and not check_arrival_time(destination, flight.stops[d]):
-                            pairs.append((f, d))
-            self._deplanes[destination.country] = sorted(pairs)
-        return self._deplanes[destination.country]
+    def serving(self, destination: Destination) -> list[tuple[int, int]]:
+        """(flight, stop) pairs, in order, where a flight calls at an arrival airport of the destination."""
+        if destination.country not in self._serving:
+            airports = set(destination.arrival_airports)
+            self._serving[destination.country] = [
+                (f, d)
+                for f, flight in enumerate(self.roster.flights)
+                for d in range(1, len(flight.stops))
+                if flight.stops[d].airport in airports
+            ]
+        return self._serving[destination.country]
+
+    def candidates(self, destination: Destination, staging: str) -> list[Candidate]:
+        """Every serving (flight, stop) with what rules 8-10 say of it for people staged at `staging`."""
+        key = (destination.country, staging)
+        if key not in self._candidates:
+            roster = self.roster
+            found = []
+            for f, d in self.serving(destination):
+                flight = roster.flights[f]
+                calls = [b for b in roster.stops_at[f].get(staging, []) if b < d]
+                fixed = [
+                    failure
+                    for failure in (
+                        None if calls else f"rule 8: does not call at {staging} before {flight.stops[d].airport}",
+                        check_arrival_time(destination, flight.stops[d]),
+                        check_notice(destination, flight, roster.request.as_of),
+                    )
+                    if failure
+                ]
+                dated = tuple((b, _depart_date(flight.stops[b])) for b in calls)
+                needed = validity_needed(destination, flight.stops[d], roster.as_of_date)
+                found.append(Candidate(f, d, dated, tuple(fixed), needed))
+            self._candidates[key] = found
+        return self._candidates[key]
 
     def options(self, person: Person, destination: Destination) -> tuple[tuple[int, int, int], ...]:
-        """Every (flight, board, deplane) satisfying rules 8-12 for the person, board the latest possible."""
+        """Every (flight, board, deplane) satisfying rules 8-12 for the person, in flight order."""
         valid_until = max((d.expires for d in accepted_documents(person, destination)), default=None)
-        key = (destination.country, person.staging_airport, person.ready_from, valid_until)
-        if key not in self._cache:
+        if valid_until is None:
+            return ()
+        needs, opened = self._open_to(destination, person.staging_airport, person.ready_from)
+        # Options are sorted by the validity they need, so those this person's document covers are a prefix.
+        count = bisect.bisect_right(needs, valid_until)
+        key = (destination.country, person.staging_airport, person.ready_from, count)
+        if key not in self._options:
+            self._options[key] = tuple(sorted(opened[:count]))
+        return self._options[key]
+
+    def _open_to(
+        self, destination: Destination, staging: str, ready_from: dt.date | None
+    ) -> tuple[list[dt.date], list[tuple[int, int, int]]]:
+        key = (destination.country, staging, ready_from)
+        if key not in self._open:
             found = []
-            for f, d in self.deplanes(destination):
-                flight = self.roster.flights[f]
-                board = self.roster.board_stop(f, d, person)
-                if board is None or check_ready(person, flight.stops[board]):
-                    continue
-                if check_document_at_arrival(person, destination, flight.stops[d], self.roster.as_of_date):
-                    continue
-                found.append((f, board, d))
-            self._cache[key] = tuple(found)
-        return self._cache[key]
+            for candidate in self.candidates(destination, staging):
+                board, is_ready = candidate.board(ready_from)
+                if not candidate.fixed and board is not None and is_ready:
+                    found.append((candidate.needed, (candidate.flight, board, candidate.deplane)))
+            found.sort()
+            self._open[key] = ([needed for needed, _ in found], [option for _, option in found])
+        return self._open[key]
+
+    def person_failures(self, person: Person, destination: Destination) -> list[tuple[int, int, list[str]]]:
+        """For one person, every serving (flight, stop) with all the rules 8-12 it fails there."""
+        valid_until = max((d.expires for d in accepted_documents(person, destination)), default=None)
+        found = []
+        for candidate in self.candidates(destination, person.staging_airport):
+            failures = list(candidate.fixed)
+            board, is_ready = candidate.board(person.ready_from)
+            if board is not None and not is_ready:
+                failures.append(check_ready(person, self.roster.flights[candidate.flight].stops[board]) or "rule 11")
+            if valid_until is None or valid_until < candidate.needed:
+                stop = self.roster.flights[candidate.flight].stops[candidate.deplane]
+                failures.append(
+                    f"rule 12: no accepted document valid until {candidate.needed} "
+                    f"(arrival at {stop.airport} + {destination.min_document_validity_days} days)"
+                )
+            found.append((candidate.flight, candidate.deplane, failures))
+        return found
+
+    def alone(self, person: Person, destination: Destination) -> tuple[Option, ...]:
+        """The options of someone travelling alone; people alike share one tuple (100,000 people, one copy each)."""
+        options = self.options(person, destination)
+        if options not in self._alone:
+            self._alone[options] = tuple(Option(f, d, (b,)) for f, b, d in options)
+        return self._alone[options]
+
+
+def _depart_date(stop: Stop) -> dt.date:
+    assert stop.depart is not None
+    return stop.depart.date()
 
 
 def group_options(finder: OptionFinder, members: Sequence[int]) -> tuple[Option, ...]:
     """Options open to every member at once: the same flight and the same deplaning stop."""
     roster = finder.roster
+    if len(members) == 1:
+        return finder.alone(roster.people[members[0]], _destination_of(roster, members[0]))
     common: dict[tuple[int, int], list[int]] | None = None
     for member in members:
         person = roster.people[member]
@@ -383,34 +476,68 @@ def group_options(finder: OptionFinder, members: Sequence[int]) -> tuple[Option,
     return tuple(Option(f, d, tuple(boards)) for (f, d), boards in sorted(common.items()))
 
 
-def describe_no_flight(roster: Roster, members: Sequence[int]) -> str:
+def describe_no_flight(finder: OptionFinder, members: Sequence[int]) -> str:
     """Why no flight works: for the nearest flights, the rules each fails at its best deplaning stop."""
+    roster = finder.roster
+    failures_at = _failures_by_stop(finder, members)
     ranked = []
-    for f, flight in enumerate(roster.flights):
-        best: tuple[tuple[int, int], list[str], int] | None = None
-        for d in range(1, len(flight.stops)):
-            failures: list[str] = []
-            for member in members:
-                person = roster.people[member]
-                _, fails = stop_failures(roster, person, f, d)
-                prefix = f"{person.id}: " if len(members) > 1 else ""
-                failures += [prefix + fail for fail in fails]
-            # A stop that is not even an arrival airport is the least useful thing to report.
-            score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
-            if failures and (best is None or score < best[0]):
-                best = (score, failures, d)
-        if best is not None:
-            distance = abs((flight.first_depart - roster.request.as_of).total_seconds())
-            ranked.append((best[0], distance, f, best))
-    if not ranked:
+    for (f, d), failures in failures_at.items():
+        # A stop that is not even an arrival airport of every member is the least useful thing to report.
+        score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
+        ranked.append((score, _distance(roster, f), f, d, failures))
+    ranked.sort(key=lambda entry: (entry[0], entry[1], entry[2], entry[3]))
+    best_per_flight: dict[int, tuple[int, list[str]]] = {}
+    for _, _, f, d, failures in ranked:
+        best_per_flight.setdefault(f, (d, failures))
+    parts = [
+        f"{roster.flights[f].id} to {roster.flights[f].stops[d].airport}: " + "; ".join(dict.fromkeys(failures))
+        for f, (d, failures) in list(best_per_flight.items())[:NEAREST_FLIGHTS]
+    ]
+    if len(parts) < NEAREST_FLIGHTS:
+        parts += _flights_not_serving(roster, members, set(best_per_flight), NEAREST_FLIGHTS - len(parts))
+    if not parts:
         return "there are no flights in the request"
-    ranked.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
-    parts = []
-    for _, _, f, (_, failures, d) in ranked[:NEAREST_FLIGHTS]:
-        flight = roster.flights[f]
-        parts.append(f"{flight.id} to {flight.stops[d].airport}: " + "; ".join(dict.fromkeys(failures)))
-    more = f" (and {len(ranked) - NEAREST_FLIGHTS} more)" if len(ranked) > NEAREST_FLIGHTS else ""
+    shown = min(NEAREST_FLIGHTS, len(roster.flights))
+    more = f" (and {len(roster.flights) - shown} more)" if len(roster.flights) > shown else ""
     return "no flight and stops satisfy rules 8-12; nearest: " + " | ".join(parts) + more
+
+
+def _failures_by_stop(finder: OptionFinder, members: Sequence[int]) -> dict[tuple[int, int], list[str]]:
+    """(flight, stop) -> every rule 8-12 failure there, over all members, for stops serving any member."""
+    roster = finder.roster
+    if len(members) == 1:
+        person = roster.people[members[0]]
+        destination = roster.destination(person)
+        assert destination is not None
+        return {(f, d): failures for f, d, failures in finder.person_failures(person, destination)}
+    stops = sorted({pair for member in members for pair in finder.serving(_destination_of(roster, member))})
+    result = {}
+    for f, d in stops:
+        failures: list[str] = []
+        for member in members:
+            person = roster.people[member]
+            failures += [f"{person.id}: {fail}" for fail in stop_failures(roster, person, f, d)[1]]
+        result[(f, d)] = failures
+    return result
+
+
+def _destination_of(roster: Roster, member: int) -> Destination:
+    destination = roster.destination(roster.people[member])
+    assert destination is not None
+    return destination
+
+
+def _distance(roster: Roster, flight: int) -> float:
+    return abs((roster.flights[flight].first_depart - roster.request.as_of).total_seconds())
+
+
+def _flights_not_serving(roster: Roster, members: Sequence[int], excluded: set[int], count: int) -> list[str]:
+    """The nearest flights that call at no arrival airport of the group, as rule 8 failures."""
+    airports = sorted({a for m in members for a in _destination_of(roster, m).arrival_airports})
+    others = sorted(
+        (f for f in range(len(roster.flights)) if f not in excluded), key=lambda f: (_distance(roster, f), f)
+    )
+    return [f"{roster.flights[f].id}: rule 8: no stop at {'/'.join(airports)}" for f in others[:count]]
 
 
 def groups(roster: Roster) -> Iterable[tuple[int, ...]]:
@@ -441,17 +568,20 @@ def assess(roster: Roster) -> Eligibility:
         if options:
             items.append(Item(members, options))
             continue
-        key = tuple(_diagnosis_key(roster.people[m]) for m in members) if len(members) == 1 else tuple(members)
+        key = tuple(_diagnosis_key(roster, m) for m in members) if len(members) == 1 else tuple(members)
         if key not in no_flight_detail:
-            no_flight_detail[key] = describe_no_flight(roster, members)
+            no_flight_detail[key] = describe_no_flight(finder, members)
         for member in members:
             reasons[member] = (Reason(ReasonCode.NO_ELIGIBLE_FLIGHT, no_flight_detail[key]),)
     return Eligibility(tuple(items), reasons)
 
 
-def _diagnosis_key(person: Person) -> tuple[object, ...]:
+def _diagnosis_key(roster: Roster, index: int) -> tuple[object, ...]:
     # Everything rules 8-12 read of a person; people alike share one diagnosis.
-    return (person.nationality, person.staging_airport, person.ready_from, tuple(person.documents))
+    person = roster.people[index]
+    destination = _destination_of(roster, index)
+    valid_until = max((d.expires for d in accepted_documents(person, destination)), default=None)
+    return (person.nationality, person.staging_airport, person.ready_from, valid_until)
 
 
 def family_reason(roster: Roster, member: int, failing: Sequence[int]) -> Reason:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import gc
 import itertools
 import json
 import math
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, Literal, TypeVar
 
+from planner.memory import paused_gc
 from planner.request import PlanRequest
 
 __all__ = ["AS_OF", "generate_json", "generate_request"]
@@ -352,20 +351,6 @@ def generate_json(people: int, flights: int, weeks: int = 1, seed: int = 0) -> s
     """The same request as `generate_request`, as contract JSON with one destination, flight or person a line."""
     with paused_gc():
         return render_document(build_document(people, flights, weeks, seed))
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration, restoring it only if it was running."""
-    # A large roster is millions of small acyclic containers: the collector would rescan them again and
-    # again for nothing, which triples the time to build and validate 100,000 people.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # One encoder for every record: json.dumps with any non-default option builds a new one per call.

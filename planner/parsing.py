@@ -6,6 +6,7 @@ import json
 
 from pydantic import ValidationError
 
+from planner.memory import paused_gc
 from planner.request import PlanRequest, Problem, duplicate_problems
 
 __all__ = ["RequestError", "format_loc", "parse_request"]
@@ -34,16 +35,18 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
 def parse_request(text: str | bytes) -> PlanRequest:
     """Validate request JSON against the contract, or raise RequestError listing every problem."""
     try:
+        with paused_gc():
+            return PlanRequest.model_validate_json(text)
+    except ValidationError as error:
+        problems = [_problem_of(detail) for detail in error.errors(include_input=False, include_url=False)]
+    # Only a failed request is read a second time: for the position of a JSON syntax error, and because
+    # field errors stop pydantic before the request-wide checks, which then run on the raw JSON here.
+    try:
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         # The position is useful; the offending text may be personal data, so it is not quoted.
         where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
         raise RequestError(((("body",), f"not valid JSON{where}"),)) from None
-    try:
-        return PlanRequest.model_validate_json(text)
-    except ValidationError as error:
-        problems = [_problem_of(detail) for detail in error.errors(include_input=False, include_url=False)]
-    # Field errors stop pydantic before the request-wide checks, so those run on the raw JSON here.
     problems += [p for p in duplicate_problems(raw) if p not in problems]
     raise RequestError(tuple(problems)) from None
 
