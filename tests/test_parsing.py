@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +30,9 @@ def secret_person(pid: str = "P-1", **overrides: Any) -> dict[str, Any]:
 
 
 def test_the_contract_example_is_valid() -> None:
-    with open("../shared/contract/example-request.json", "rb") as handle:  # noqa: PTH123
-        request = parse_request(handle.read())
+    request = parse_request(
+        (Path(__file__).resolve().parent.parent / "fixtures" / "contract-example.json").read_bytes()
+    )
     assert [p.id for p in request.people][:2] == ["P-0001", "P-0002"]
 
 
