@@ -11,7 +11,7 @@ from planner.eligibility import Option, Roster, assess
 from planner.greedy import fill, plan_greedily
 from planner.plan import Plan
 from planner.request import PlanRequest
-from planner.solver import SolveSettings, solve
+from planner.solver import Control, SolveSettings, solve
 
 __all__ = ["PlanCheckError", "make_plan"]
 
@@ -28,15 +28,19 @@ class PlanCheckError(Exception):
         return "the plan failed its own check:\n" + "\n".join(lines)
 
 
-def make_plan(request: PlanRequest, settings: SolveSettings | None = None) -> Plan:
-    """The best plan the solver proves or finds within the settings, checked before it is returned."""
+def make_plan(request: PlanRequest, settings: SolveSettings | None = None, control: Control | None = None) -> Plan:
+    """The best plan the solver proves or finds within the settings, checked before it is returned.
+
+    `control` follows the solve's progress and can cancel it from another thread; a cancelled solve
+    still returns a complete, checked plan: the best found so far.
+    """
     started = time.monotonic()
     settings = settings or SolveSettings()
     roster = Roster(request)
     eligibility = assess(roster)
     loads = Loads(roster, eligibility.items)
     greedy = plan_greedily(loads)
-    solution = solve(loads, settings, greedy)
+    solution = solve(loads, settings, greedy, control)
     occupancy = occupy(loads, solution.chosen)
     # Anything that still fits after a time-limited solve is added: no one is left off a flight with room.
     fill(occupancy, sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i)))

@@ -7,6 +7,8 @@ thousand; `expand` turns counts back into named items deterministically.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from ortools.sat.python import cp_model
 from planner.capacity import Loads, Occupancy
 from planner.eligibility import Option
 
-__all__ = ["Progress", "Solution", "SolveSettings", "solve"]
+__all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
 
 # Phase 1 (placed priority) may use this share of the time limit; phase 2 (cost) gets the rest.
 PRIORITY_PHASE_SHARE = 0.7
@@ -37,6 +39,63 @@ class Progress:
     placed_priority: int
     placed_priority_bound: int
     cost: int | None
+
+
+class Control:
+    """Lets another thread follow a solve as it improves and stop it early, keeping the best plan so far."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None) -> None:
+        self.on_progress = on_progress
+        self._lock = threading.Lock()
+        self._solver: cp_model.CpSolver | None = None
+        self._cancelled = False
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Stop the running solve (and any later phase); safe from any thread."""
+        with self._lock:
+            self._cancelled = True
+            if self._solver is not None:
+                self._solver.stop_search()
+
+    def run(self, solver: cp_model.CpSolver, model: cp_model.CpModel, reporter: Reporter) -> cp_model.CpSolverStatus:
+        """Solve unless cancelled, reachable by `cancel` while it runs."""
+        with self._lock:
+            if self._cancelled:
+                return cp_model.UNKNOWN
+            self._solver = solver
+        try:
+            return solver.solve(model, reporter)
+        finally:
+            with self._lock:
+                self._solver = None
+
+    def report(self, progress: Progress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+
+class Reporter(cp_model.CpSolverSolutionCallback):
+    """Reports each improving plan of a phase: placed priority, its bound and cost so far."""
+
+    def __init__(self, model: Model, control: Control, started: float, bound: int | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.control = control
+        self.started = started
+        self.bound = bound  # phase 2 keeps phase 1's bound on priority
+
+    def on_solution_callback(self) -> None:
+        model = self.model
+        priority = sum(
+            self.value(var) * _class_value(model, c, model.loads.priority) for (c, _), var in model.take.items()
+        )
+        cost = sum(model.loads.roster.flights[f].cost for f, used in model.used.items() if self.boolean_value(used))
+        bound = self.bound if self.bound is not None else math.floor(self.best_objective_bound + 1e-6)
+        self.control.report(Progress(round(time.monotonic() - self.started, 3), priority, max(bound, priority), cost))
 
 
 @dataclass(frozen=True)
@@ -230,9 +289,10 @@ def expand(model: Model, solver: cp_model.CpSolver) -> dict[int, Option]:
     return chosen
 
 
-def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy) -> Solution:
+def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy, control: Control | None = None) -> Solution:
     """Maximise placed priority, then minimise cost at that priority; never worse than the warm start."""
     started = time.monotonic()
+    control = control or Control()
     model = build_model(loads)
     if not model.take:
         return Solution({}, 0, True)
@@ -240,18 +300,18 @@ def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy) -> Solut
     priority = placed_priority(model)
     model.cp.maximize(priority)
     first = new_solver(settings, settings.time_limit * PRIORITY_PHASE_SHARE)
-    status = first.solve(model.cp)
+    status = control.run(first, model.cp, Reporter(model, control, started))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
     best = round(first.objective_value)
-    bound = int(first.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+    bound = math.floor(first.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
     chosen = expand(model, first)
 
     hint(model, chosen)
     model.cp.add(priority >= best)
     model.cp.minimize(flight_cost(model))
     second = new_solver(settings, settings.time_limit - (time.monotonic() - started))
-    second_status = second.solve(model.cp)
+    second_status = control.run(second, model.cp, Reporter(model, control, started, bound))
     if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = expand(model, second)
     is_optimal = status == cp_model.OPTIMAL and second_status == cp_model.OPTIMAL

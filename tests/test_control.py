@@ -1,0 +1,54 @@
+"""Following a solve as it runs and cancelling it from another thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from planner.checker import check_plan
+from planner.generate import generate_request
+from planner.planning import make_plan
+from planner.solver import Control, Progress, SolveSettings
+from tests.builders import build, person
+
+
+def test_progress_reports_each_improving_plan() -> None:
+    seen: list[Progress] = []
+    request = build([person(f"P-{i}") for i in range(5)])
+    plan = make_plan(request, SolveSettings(time_limit=10), Control(seen.append))
+    assert seen
+    assert seen[-1].placed_priority == plan.objective.placed_priority
+    assert all(p.placed_priority <= p.placed_priority_bound for p in seen)
+    assert seen[-1].cost == plan.objective.cost
+
+
+def test_cancel_keeps_the_best_plan_so_far() -> None:
+    request = generate_request(3000, 60, 4, seed=2)
+    first_plan = threading.Event()
+    control = Control(lambda _: first_plan.set())
+    result = {}
+
+    def run() -> None:
+        result["plan"] = make_plan(request, SolveSettings(time_limit=120), control)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert first_plan.wait(timeout=60)
+    cancelled_at = time.monotonic()
+    control.cancel()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    # Assembling and checking 3,000 people takes a moment; the solve itself stops at once.
+    assert time.monotonic() - cancelled_at < 10
+    plan = result["plan"]
+    assert check_plan(request, plan) == []
+    assert plan.stats.placed > 0
+
+
+def test_a_cancelled_control_skips_the_solve_and_still_plans() -> None:
+    control = Control()
+    control.cancel()
+    request = build([person("P-1")])
+    plan = make_plan(request, SolveSettings(time_limit=10), control)
+    assert plan.stats.placed == 1  # the warm start and polish still place who fits
+    assert plan.status == "feasible"
