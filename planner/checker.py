@@ -9,11 +9,11 @@ airports, dates and counts, never names, birth dates or document numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
