@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from planner.reasons import ReasonCode
 from planner.request import Destination, Document, Flight, Person, PlanRequest, Stop
@@ -123,6 +124,18 @@ def pick_board(calls: Sequence[tuple[int, dt.date]], ready_from: dt.date | None)
     return (calls[-1][0] if calls else None), not calls
 
 
+Day = TypeVar("Day", dt.date, dt.datetime)
+
+
+def days_after(day: Day, days: int) -> Day:
+    """`day` plus whole days (x 24 h for a timestamp), held at the calendar's end rather than overflowing."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        # Only dates in the last years of 9999 get here; the end of the calendar is as late as "later" gets.
+        return dt.datetime.max.replace(tzinfo=dt.UTC) if isinstance(day, dt.datetime) else dt.date.max
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Completed years on `day` (someone born on 29 February comes of age on 1 March in common years)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
@@ -191,7 +204,7 @@ def check_documents(person: Person, destination: Destination, as_of_date: dt.dat
             ReasonCode.NO_ACCEPTED_DOCUMENT,
             f"{destination.country} accepts {types} issued by {person.nationality}; held: {held}",
         )
-    needed = as_of_date + dt.timedelta(days=destination.min_document_validity_days)
+    needed = days_after(as_of_date, destination.min_document_validity_days)
     if any(document.expires >= needed for document in documents):
         return None
     latest = max(documents, key=lambda d: d.expires)
@@ -265,7 +278,7 @@ def check_arrival_time(destination: Destination, stop: Stop) -> str | None:
 
 def check_notice(destination: Destination, flight: Flight, as_of: dt.datetime) -> str | None:
     """Rule 10: the flight leaves at least the notice period after the plan is made."""
-    earliest = as_of + dt.timedelta(days=destination.notice_days)
+    earliest = days_after(as_of, destination.notice_days)
     if flight.first_depart >= earliest:
         return None
     return (
@@ -298,7 +311,7 @@ def validity_needed(destination: Destination, deplane_stop: Stop, as_of_date: dt
     arrive = deplane_stop.arrive
     assert arrive is not None
     # An arrival far west can fall on an earlier local date than as_of; rule 6 still applies then.
-    return max(arrive.date(), as_of_date) + dt.timedelta(days=destination.min_document_validity_days)
+    return days_after(max(arrive.date(), as_of_date), destination.min_document_validity_days)
 
 
 def check_document_at_arrival(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 
 from planner.capacity import Loads, Occupancy
 
@@ -27,7 +28,8 @@ def fill(occupancy: Occupancy, items: Iterable[int]) -> None:
 
 def plan_greedily(loads: Loads) -> Occupancy:
     """First-fit over items by priority per seat, highest first, then request order."""
-    order = sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i] / loads.size[i], i))
+    # Exact fractions: with large priorities, floats would tie people who are not tied.
+    order = sorted(range(len(loads.items)), key=lambda i: (-Fraction(loads.priority[i], loads.size[i]), i))
     occupancy = Occupancy(loads)
     fill(occupancy, order)
     return occupancy

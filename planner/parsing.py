@@ -43,9 +43,10 @@ def parse_request(text: str | bytes) -> PlanRequest:
     # field errors stop pydantic before the request-wide checks, which then run on the raw JSON here.
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         # The position is useful; the offending text may be personal data, so it is not quoted.
         where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        where = " (nested too deeply)" if isinstance(error, RecursionError) else where
         raise RequestError(((("body",), f"not valid JSON{where}"),)) from None
     problems += [p for p in duplicate_problems(raw) if p not in problems]
     raise RequestError(tuple(problems)) from None

@@ -28,7 +28,7 @@ __all__ = [
 class Frozen(BaseModel):
     """Base of every plan model: immutable; unknown keys rejected when a plan is read back."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", populate_by_name=True)
 
 
 class Status(StrEnum):

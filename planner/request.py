@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from enum import StrEnum
 from functools import cache
@@ -14,6 +15,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -60,11 +62,42 @@ def check_alpha3(code: str) -> str:
     return code
 
 
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(?P<offset>Z|[+-]\d{2}:\d{2})?")
+
+
+def parse_timestamp(value: object) -> object:
+    """Accept only ISO 8601 extended timestamps with an offset.
+
+    Pydantic alone also takes `_` or a space for `T`, `-0600`, and nanoseconds, which it silently cuts to
+    microseconds (so two distinct stop times could become equal).
+    """
+    if not isinstance(value, str):
+        return value
+    match = TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise PydanticCustomError("timestamp", "not an ISO 8601 timestamp like 2026-12-03T08:00:00-06:00")
+    if match["offset"] is None:
+        raise PydanticCustomError("timestamp_offset", "a timestamp needs a UTC offset, like -06:00 or Z")
+    try:
+        # Parsed here because strict validation takes only datetime objects once a validator has run.
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("timestamp", "not a real date and time") from None
+
+
 Alpha3 = Annotated[str, AfterValidator(check_alpha3)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(parse_timestamp)]
 Iata = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Identifier = Annotated[str, StringConstraints(min_length=1)]
-PositiveInt = Annotated[int, Field(ge=1)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+# The contract sets no upper bounds; these keep every sum the solver forms far inside 64-bit integers
+# (a priority of 1e19 used to crash it) while leaving room for any real programme.
+Ratio = Annotated[int, Field(ge=1, le=1_000)]
+SeatCount = Annotated[int, Field(ge=1, le=100_000)]
+ReservedSeats = Annotated[int, Field(ge=0, le=100_000)]
+Cost = Annotated[int, Field(ge=0, le=10**12)]
+Priority = Annotated[int, Field(ge=1, le=1_000_000)]
+Days = Annotated[int, Field(ge=0, le=3_650)]
+PeopleCap = Annotated[int, Field(ge=1, le=100_000)]
+FlightCap = Annotated[int, Field(ge=1, le=10_000)]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
 
@@ -83,9 +116,9 @@ class Risk(StrEnum):
 
 
 class OfficerRatio(Frozen):
-    low: PositiveInt = 5
-    medium: PositiveInt = 2
-    high: PositiveInt = 1
+    low: Ratio = 5
+    medium: Ratio = 2
+    high: Ratio = 1
 
     def for_risk(self, risk: Risk) -> int:
         """People per escort officer at this risk level."""
@@ -94,7 +127,7 @@ class OfficerRatio(Frozen):
 
 class Policy(Frozen):
     officer_ratio: OfficerRatio = OfficerRatio()
-    medical_ratio: PositiveInt = 10
+    medical_ratio: Ratio = 10
 
 
 class ArrivalWindow(Frozen):
@@ -127,28 +160,28 @@ class Destination(Frozen):
     accepting: bool = True
     requires_verified_nationality: bool = True
     accepted_documents: tuple[DocumentType, ...] = DEFAULT_DOCUMENTS
-    min_document_validity_days: NonNegativeInt = 0
+    min_document_validity_days: Days = 0
     arrival_airports: Annotated[tuple[Iata, ...], Field(min_length=1)]
     arrival_weekdays: tuple[Weekday, ...] = ALL_WEEKDAYS
     arrival_window: ArrivalWindow | None = None
-    notice_days: NonNegativeInt = 0
-    max_people_per_flight: PositiveInt | None = None
-    max_flights_per_week: PositiveInt | None = None
+    notice_days: Days = 0
+    max_people_per_flight: PeopleCap | None = None
+    max_flights_per_week: FlightCap | None = None
     accepts_unaccompanied_minors: bool = False
 
 
 class Stop(Frozen):
     airport: Iata
-    arrive: AwareDatetime | None = None
-    depart: AwareDatetime | None = None
+    arrive: Timestamp | None = None
+    depart: Timestamp | None = None
 
 
 class Flight(Frozen):
-    id: Identifier
+    id: str
     aircraft: str
-    seats: PositiveInt
-    reserved_seats: NonNegativeInt = 0
-    cost: NonNegativeInt
+    seats: SeatCount
+    reserved_seats: ReservedSeats = 0
+    cost: Cost
     stops: Annotated[tuple[Stop, ...], Field(min_length=2)]
 
     @field_validator("stops")
@@ -206,7 +239,7 @@ def stop_problems(stops: tuple[Stop, ...]) -> list[Problem]:
 
 
 class Hold(Frozen):
-    kind: Identifier
+    kind: str
     note: str | None = None
 
 
@@ -218,7 +251,7 @@ class Document(Frozen):
 
 
 class Person(Frozen):
-    id: Identifier
+    id: str
     given_names: str
     surname: str
     birth_date: dt.date
@@ -233,12 +266,12 @@ class Person(Frozen):
     risk: Risk
     fit_to_fly: bool
     medical_escort: bool = False
-    family_id: Identifier | None = None
-    priority: PositiveInt = 1
+    family_id: str | None = None
+    priority: Priority = 1
 
 
 class PlanRequest(Frozen):
-    as_of: AwareDatetime
+    as_of: Timestamp
     policy: Policy = Policy()
     destinations: tuple[Destination, ...]
     flights: tuple[Flight, ...]

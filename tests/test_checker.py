@@ -340,7 +340,7 @@ def unplaced_of(plan: Json, person_id: str) -> Json:
 
 def check(request: Json, plan: Json) -> list[Violation]:
     """Validate both dicts through the production models and run the checker."""
-    return check_plan(parse_request(json.dumps(request)), Plan.model_validate(plan))
+    return check_plan(parse_request(json.dumps(request)), Plan.model_validate_json(json.dumps(plan)))
 
 
 def rules_of(violations: list[Violation]) -> set[str]:
@@ -478,6 +478,20 @@ def test_index_resolves_a_revisited_airport() -> None:
         passenger_of(plan, person_id).update(board_index=0, deplane_index=2)
     found = violations_for(request, plan, "manifest")
     assert not any("ambiguous" in v.message for v in found)
+
+
+def test_indexes_required_on_every_passenger_of_a_revisiting_route() -> None:
+    # RPN-101 flies on from SAP back to HRL: P-0001 boards at AEX and deplanes at GUA, each visited once,
+    # but the route visits HRL twice, and the contract then asks for indexes on every passenger.
+    request = request_dict()
+    stops = flight_of(request, "RPN-101")["stops"]
+    stops[3]["depart"] = "2026-12-03T14:30:00-06:00"
+    stops.append({"airport": "HRL", "arrive": "2026-12-03T17:00:00-06:00"})
+    plan = plan_dict(request)
+    passenger_of(plan, "P-0003").update(board_index=1, deplane_index=3)
+    found = violations_for(request, plan, "manifest")
+    required = sorted({v.where for v in found if "deplane_index are required" in v.message})
+    assert required == ["RPN-101 passenger P-0001", "RPN-101 passenger P-0002"]
 
 
 def test_index_naming_another_airport() -> None:

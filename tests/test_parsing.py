@@ -41,7 +41,7 @@ def test_four_kinds_of_problem_are_all_reported_at_once() -> None:
     raw["people"][0]["nickname"] = SECRET_NAME
     found = problems(raw)
     assert found.keys() == {"as_of", "people[1].id", "people[1].nationality", "people[0].nickname"}
-    assert "timezone" in found["as_of"]
+    assert "UTC offset" in found["as_of"]
     assert "repeats people[0].id" in found["people[1].id"]
     assert "ISO 3166-1 alpha-3" in found["people[1].nationality"]
     assert "unknown key 'nickname'" in found["people[0].nickname"]
@@ -165,3 +165,47 @@ def test_policy_defaults_and_partial_policy() -> None:
 
 def test_malformed_json_names_the_position_only() -> None:
     assert problems('{"as_of": "x", ' + SECRET_NAME) == {"body": "not valid JSON at line 1, column 16"}
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-12-01_09:00:00-06:00",
+        "2026-12-01 09:00:00-06:00",
+        "2026-12-01T09:00:00-0600",
+        "2026-12-01t09:00:00z",
+        "2026-12-01T09:00:00.123456789-06:00",  # nanoseconds would be silently cut
+        "2026-13-01T09:00:00Z",
+        "2026-12-01",
+    ],
+)
+def test_timestamps_must_be_iso_8601_extended_with_an_offset(stamp: str) -> None:
+    assert "as_of" in problems(request_dict(as_of=stamp))
+
+
+@pytest.mark.parametrize("stamp", ["2026-12-01T09:00Z", "2026-12-01T09:00:00.5+05:30", "2026-12-01T15:00:00Z"])
+def test_timestamp_forms_the_contract_allows(stamp: str) -> None:
+    assert parse_request(json.dumps(request_dict(as_of=stamp))).as_of.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("where", "raw"),
+    [
+        ("people[0].priority", request_dict([person(priority=10**19)])),
+        ("flights[0].seats", request_dict(flights=[flight(seats=10**19)])),
+        ("flights[0].cost", request_dict(flights=[flight(cost=10**13)])),
+        ("destinations[0].notice_days", request_dict(destinations=[destination(notice_days=10**9)])),
+        ("policy.medical_ratio", request_dict(policy={"medical_ratio": 10**19})),
+    ],
+)
+def test_numbers_too_large_to_plan_with_are_rejected(where: str, raw: dict[str, Any]) -> None:
+    assert "less than or equal" in problems(raw)[where]
+
+
+def test_deeply_nested_json_is_rejected_not_crashed() -> None:
+    assert problems("[" * 100_000) == {"body": "not valid JSON (nested too deeply)"}
+
+
+def test_empty_strings_are_strings() -> None:
+    raw = request_dict([person(family_id="", holds=[])])
+    assert parse_request(json.dumps(raw)).people[0].family_id == ""

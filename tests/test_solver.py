@@ -168,3 +168,25 @@ def test_same_request_same_plan() -> None:
     request = build(people(6), [flight("F-1", seats=4), flight("F-2", seats=4), flight("F-3", seats=4)])
     first, second = solve(request), solve(request)
     assert first.model_dump(exclude={"stats"}) == second.model_dump(exclude={"stats"})
+
+
+def test_dates_at_the_end_of_the_calendar_do_not_crash() -> None:
+    stops = [
+        {"airport": "AEX", "depart": "9999-12-31T07:00:00-06:00"},
+        {"airport": "GUA", "arrive": "9999-12-31T11:00:00-06:00"},
+    ]
+    documents = [{"type": "passport", "number": "N1", "issuing_country": "GTM", "expires": "9999-12-31"}]
+    request = build(
+        [person(documents=documents)],
+        [flight(stops=stops)],
+        [destination(notice_days=1, min_document_validity_days=30)],
+        as_of="9999-12-30T09:00:00-06:00",
+    )
+    assert unplaced_codes(solve(request)) == {"P-1": ["NO_ELIGIBLE_FLIGHT"]}
+
+
+def test_close_large_priorities_are_not_confused() -> None:
+    roster = [person("P-1", priority=999_998), person("P-2", priority=999_999)]
+    plan = solve(build(roster, [flight(seats=2)]))
+    assert placed(plan) == {"P-2": "F-1"}
+    assert plan.status == "optimal"
