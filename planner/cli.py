@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from planner.solver import SolveSettings
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+COMMAND_PLUGINS = "manifest_planner.commands"
 
 
 class InputError(Exception):
@@ -70,7 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, metavar="S")
     generate.add_argument("--out", type=Path, metavar="REQUEST.json", help="default: standard output")
     generate.set_defaults(run=run_generate)
+    add_plugin_commands(commands)
     return parser
+
+
+def add_plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands other packages register (the service's `serve` and `keys`), so this package never imports them."""
+    for entry in importlib.metadata.entry_points(group=COMMAND_PLUGINS):
+        entry.load()(commands)
 
 
 def positive_int(text: str) -> int:
