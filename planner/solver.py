@@ -123,6 +123,9 @@ class Model:
     take: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # (class, option position) -> count
     used: dict[int, cp_model.IntVar] = field(default_factory=dict)  # flight -> carries anyone
     by_flight: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    officers: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    medics: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    serves: dict[tuple[str, tuple[int, int], int], cp_model.IntVar] = field(default_factory=dict)
 
 
 def classify(loads: Loads) -> list[ItemClass]:
@@ -169,6 +172,7 @@ def add_segment_capacity(model: Model) -> None:
         medics = model.cp.new_int_var(0, spec.seats, f"medics_f{flight}")
         model.cp.add(officers * loads.officer_unit >= units)
         model.cp.add(medics * loads.medical_ratio >= medical)
+        model.officers[flight], model.medics[flight] = officers, medics
         aboard: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
         for c, position in terms:
             load = loads.load(_option(model, c, position))
@@ -213,6 +217,7 @@ def add_destination_caps(model: Model) -> None:
             serving = model.cp.new_bool_var(f"serves_{country}_{week[0]}w{week[1]}_f{flight}")
             model.cp.add(cp_model.LinearExpr.sum(people) <= loads.roster.flights[flight].seats * serving)
             serves.append(serving)
+            model.serves[(country, week, flight)] = serving
         model.cp.add(sum(serves) <= weekly)
 
 
@@ -261,9 +266,17 @@ def hint(model: Model, chosen: dict[int, Option]) -> None:
                 counts[model.loads.items[item].options.index(chosen[item])] += 1
         for position, count in counts.items():
             model.cp.add_hint(model.take[(c, position)], count)
-    taken = {option.flight for option in chosen.values()}
+    # A complete hint is checked at once; a partial one sends a single worker on a search to complete it,
+    # which on 20,000 people found no plan at all in 10 s.
+    occupancy = Occupancy(model.loads)
+    for item in sorted(chosen):
+        occupancy.add(item, chosen[item])
     for flight, used in model.used.items():
-        model.cp.add_hint(used, flight in taken)
+        model.cp.add_hint(used, flight in occupancy.aboard)
+        model.cp.add_hint(model.officers[flight], model.loads.officers(occupancy.units[flight]))
+        model.cp.add_hint(model.medics[flight], model.loads.medical_officers(occupancy.medical[flight]))
+    for (country, week, flight), serving in model.serves.items():
+        model.cp.add_hint(serving, flight in occupancy.week_flights[(country, week)])
 
 
 def new_solver(settings: SolveSettings, time_limit: float) -> cp_model.CpSolver:
