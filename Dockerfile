@@ -1,4 +1,4 @@
-# Build the wheel in one stage, install it into a slim runtime as a non-root user in the next.
+# Build the wheel in one stage; install it into a slim runtime as a non-root user in the next.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -13,6 +13,13 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 COPY fixtures /home/planner/fixtures
 USER planner
 WORKDIR /home/planner
-HEALTHCHECK CMD ["planner", "--help"]
+# The job database and keys file live in /home/planner/data; mount a volume there to keep them.
+ENV PLANNER_DATABASE_URL=sqlite:////home/planner/data/planner.db \
+    PLANNER_KEYS_FILE=/home/planner/data/planner-keys.json
+RUN mkdir -p /home/planner/data
+VOLUME ["/home/planner/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 ENTRYPOINT ["planner"]
-CMD ["plan", "fixtures/contract-example.json"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

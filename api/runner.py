@@ -15,7 +15,7 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Protocol
 
-from api.jobs import JobStore
+from api.jobs import JobStore, NotRunningError
 from api.settings import Settings
 from api.store import create_engine_for
 from planner.parsing import RequestError, parse_request
@@ -100,7 +100,7 @@ def run_job(store: JobStore, job_id: str, poll_seconds: float, parent: int | Non
         request = parse_request(request_bytes)
     except RequestError as error:
         # Requests are validated on submission; this only happens if the contract's models changed since.
-        store.finish(job_id, "failed", None, None, invalid_request_problem(error))
+        record_outcome(store, job_id, "failed", None, None, invalid_request_problem(error))
         return
     reporter = ProgressWriter(store, job_id)
     control = Control(reporter)
@@ -110,12 +110,28 @@ def run_job(store: JobStore, job_id: str, poll_seconds: float, parent: int | Non
         plan = make_plan(request, SolveSettings(time_limit=job.time_limit, seed=job.seed), control)
     except Exception:
         log.exception("job %s failed", job_id)
-        store.finish(job_id, "failed", None, None, internal_problem(job_id))
+        record_outcome(store, job_id, "failed", None, None, internal_problem(job_id))
         return
     finally:
         watcher.done.set()
     status = "cancelled" if control.is_cancelled else "succeeded"
-    store.finish(job_id, status, plan.to_json().encode(), summary_of(plan), None)
+    record_outcome(store, job_id, status, plan.to_json().encode(), summary_of(plan), None)
+
+
+def record_outcome(
+    store: JobStore,
+    job_id: str,
+    status: str,
+    plan: bytes | None,
+    summary: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+) -> None:
+    """Finish the job, unless it is no longer this worker's to finish."""
+    try:
+        store.finish(job_id, status, plan, summary, error)
+    except NotRunningError:
+        # Another start of the service queued the job again while this worker still ran it; the newer run wins.
+        log.warning("job %s is no longer running here; its outcome is left to the newer run", job_id)
 
 
 def summary_of(plan: Plan) -> dict[str, Any]:
