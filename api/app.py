@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
+from api.errors import install_domain_handlers
 from api.jobs import JobStore
 from api.keys import load_keys
 from api.limits import BodyLimitMiddleware
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, runner: Callable[[Settings], Ru
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.body_limit_bytes)
     install_problem_handlers(app)
+    install_domain_handlers(app)
     app.include_router(router)
     app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     return app

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.auth import Auditor, Planner, Reader
-from api.jobs import IdempotencyConflict, InvalidCursor, Job, JobStore
+from api.jobs import Job, JobStore
 from api.problems import PROBLEM_RESPONSES, ProblemError, problem_type
 from api.settings import Settings
 from api.views import AuditPage, JobPage, JobView, audit_view, job_view
@@ -68,15 +68,7 @@ async def submit_plan(
     body = await request.body()
     parse_request(body)  # a RequestError becomes a 422 listing every problem
     limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
-    try:
-        job, created = store.submit(body, limit, seed, who.name, idempotency_key)
-    except IdempotencyConflict:
-        raise ProblemError(
-            409,
-            "Idempotency key reused",
-            "this Idempotency-Key was used with another request",
-            type=problem_type("idempotency-conflict"),
-        ) from None
+    job, created = store.submit(body, limit, seed, who.name, idempotency_key)
     store.audit(who.name, who.role, "submit", job.id)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/v1/plans/{job.id}"
@@ -85,12 +77,7 @@ async def submit_plan(
 
 @router.get("/v1/plans", response_model=JobPage, summary="Jobs, newest first")
 def list_plans(who: Reader, store: Store, limit: Limit = 50, cursor: Cursor = None) -> JobPage:
-    try:
-        jobs, next_cursor = store.list_jobs(limit, cursor)
-    except InvalidCursor:
-        raise ProblemError(
-            422, "Invalid cursor", "the cursor is not one this service gave out", type=problem_type("invalid-cursor")
-        ) from None
+    jobs, next_cursor = store.list_jobs(limit, cursor)
     return JobPage(items=[job_view(job) for job in jobs], next_cursor=next_cursor)
 
 
@@ -167,12 +154,7 @@ def cancel_plan(plan_id: str, who: Planner, store: Store) -> JobView:
 
 @router.get("/v1/audit", response_model=AuditPage, summary="Who did what when, newest first")
 def get_audit(who: Auditor, store: Store, limit: Limit = 50, cursor: Cursor = None) -> AuditPage:
-    try:
-        entries, next_cursor = store.audit_log(limit, cursor)
-    except InvalidCursor:
-        raise ProblemError(
-            422, "Invalid cursor", "the cursor is not one this service gave out", type=problem_type("invalid-cursor")
-        ) from None
+    entries, next_cursor = store.audit_log(limit, cursor)
     return AuditPage(items=[audit_view(entry) for entry in entries], next_cursor=next_cursor)
 
 
