@@ -311,22 +311,16 @@ class JobStore:
         Call it only when no other service process is running jobs on the same database.
         """
         statement = select(JobRow).where(JobRow.status == JobStatus.RUNNING).order_by(JobRow.seq).with_for_update()
-        requeued: list[str] = []
         with self._transaction(write=True) as session:
-            now = _now()
-            for row in session.scalars(statement):
-                if row.cancel_requested:
-                    row.status = JobStatus.CANCELLED
-                    row.finished_at = now
-                    note = "the service stopped after the cancel request"
-                else:
-                    _reset_to_queued(row)
-                    requeued.append(row.id)
-                    note = "requeued: the service stopped while it ran"
-                session.add(JobEventRow(job_id=row.id, status=row.status, at=now, note=note))
-        return requeued
+            rows = list(session.scalars(statement))
+            return [row.id for row in rows if _requeue_row(session, row, "the service stopped while it ran")]
 
-    # Audit log
+    def requeue(self, job_id: str, reason: str) -> bool:
+        """Queue again one running job whose worker was lost; False when it was not running."""
+        statement = select(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING).with_for_update()
+        with self._transaction(write=True) as session:
+            row = session.scalars(statement).first()
+            return row is not None and _requeue_row(session, row, reason)
 
     def audit(self, actor: str, role: str, action: str, plan_id: str | None, detail: str | None = None) -> None:
         """Append one line to the audit log; detail must name no person on a roster."""
@@ -414,6 +408,20 @@ def _insert_job(
 def _locked(session: Session, job_id: str) -> JobRow | None:
     """The job row, locked until the transaction ends (on PostgreSQL; SQLite locks the whole database)."""
     return session.scalars(select(JobRow).where(JobRow.id == job_id).with_for_update()).one_or_none()
+
+
+def _requeue_row(session: Session, row: JobRow, reason: str) -> bool:
+    """Queue a lost running job again (cancel it instead if a cancel was asked); whether it was queued."""
+    now = _now()
+    if row.cancel_requested:
+        row.status = JobStatus.CANCELLED
+        row.finished_at = now
+        note = f"{reason}, after the cancel request"
+    else:
+        _reset_to_queued(row)
+        note = f"requeued: {reason}"
+    session.add(JobEventRow(job_id=row.id, status=row.status, at=now, note=note))
+    return row.status == JobStatus.QUEUED
 
 
 def _reset_to_queued(row: JobRow) -> None:

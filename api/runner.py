@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Protocol
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 
 # Progress is written at most this often, so a fast solver cannot flood the database.
 PROGRESS_INTERVAL_SECONDS = 1.0
+# How often the supervisor looks for dead workers; a job whose worker died 3 times fails instead.
+SUPERVISE_SECONDS = 1.0
+MAX_ATTEMPTS = 3
+SLOT_BYTES = 64
 
 
 class Runner(Protocol):
@@ -41,56 +46,112 @@ class Runner(Protocol):
     def is_alive(self) -> bool: ...
 
 
+@dataclass
+class Worker:
+    """One worker process and the shared slot where it writes the id of the job it is running."""
+
+    process: SpawnProcess
+    slot: Any  # a multiprocessing char array; empty while the worker is idle
+
+
 class EmbeddedRunner:
-    """A fixed number of worker processes on this machine, each taking the oldest queued job in turn."""
+    """A fixed number of worker processes on this machine, each taking the oldest queued job in turn.
+
+    A supervisor thread replaces a worker that dies (killed for memory, say) and queues its job again,
+    or fails it after MAX_ATTEMPTS lost runs, so that no job stays `running` with nobody running it.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._context = multiprocessing.get_context("spawn")
         self._stop = self._context.Event()
-        self._workers: list[SpawnProcess] = []
+        self._workers: list[Worker] = []
+        self._store: JobStore | None = None
+        self._supervisor = threading.Thread(target=self._supervise, name="planner-supervisor", daemon=True)
 
     def start(self) -> None:
         """Put jobs a dead service left running back in the queue, then start the workers."""
-        store = JobStore(create_engine_for(self.settings.database_url))
-        for job_id in store.requeue_interrupted():
+        self._store = JobStore(create_engine_for(self.settings.database_url))
+        for job_id in self._store.requeue_interrupted():
             log.info("job %s was running when the service stopped; queued again", job_id)
-        for number in range(self.settings.workers):
-            worker = self._context.Process(
-                target=work,
-                args=(self.settings.database_url, self.settings.poll_seconds, os.getpid(), self._stop),
-                name=f"planner-worker-{number}",
-                daemon=True,
-            )
-            worker.start()
-            self._workers.append(worker)
+        self._workers = [self._spawn(number) for number in range(self.settings.workers)]
+        self._supervisor.start()
+
+    def _spawn(self, number: int) -> Worker:
+        slot = self._context.Array("c", SLOT_BYTES)
+        process = self._context.Process(
+            target=work,
+            args=(self.settings.database_url, self.settings.poll_seconds, os.getpid(), self._stop, slot),
+            name=f"planner-worker-{number}",
+            daemon=True,
+        )
+        process.start()
+        return Worker(process, slot)
+
+    def _supervise(self) -> None:
+        while not self._stop.wait(SUPERVISE_SECONDS):
+            for number, worker in enumerate(self._workers):
+                if not worker.process.is_alive() and not self._stop.is_set():
+                    self._recover(worker)
+                    self._workers[number] = self._spawn(number)
+
+    def _recover(self, worker: Worker) -> None:
+        """Queue again (or fail) the job a dead worker held."""
+        job_id = worker.slot.value.decode()
+        log.warning("worker %s died (exit code %s)", worker.process.name, worker.process.exitcode)
+        if not job_id or self._store is None:
+            return
+        job = self._store.get(job_id)
+        if job is None or job.status != "running":
+            return
+        if job.attempts >= MAX_ATTEMPTS:
+            record_outcome(self._store, job_id, "failed", None, None, lost_worker_problem(job_id, job.attempts))
+        elif self._store.requeue(job_id, f"its worker process died (exit code {worker.process.exitcode})"):
+            log.info("job %s queued again after its worker died", job_id)
 
     def stop(self) -> None:
-        """Ask workers to stop; a job they are solving is left running and is queued again at the next start."""
+        """Stop the workers; a job they are solving is left running and is queued again at the next start."""
         self._stop.set()
+        if self._supervisor.is_alive():
+            self._supervisor.join(timeout=5)
         for worker in self._workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.terminate()
-                worker.join(timeout=5)
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(timeout=5)
         self._workers.clear()
 
     def is_alive(self) -> bool:
-        return bool(self._workers) and all(worker.is_alive() for worker in self._workers)
+        return bool(self._workers) and all(worker.process.is_alive() for worker in self._workers)
 
 
-def work(database_url: str, poll_seconds: float, parent: int, stop: Event) -> None:
+def work(database_url: str, poll_seconds: float, parent: int, stop: Event, slot: Any) -> None:
     """A worker process: claim and run jobs until told to stop or until the service process is gone."""
     store = JobStore(create_engine_for(database_url))
     while not stop.is_set() and os.getppid() == parent:
-        job_id = store.claim_next()
+        try:
+            job_id = store.claim_next()
+        except Exception:
+            # The database may be briefly unreachable; a worker that died here would strand nothing but
+            # would leave the service a worker short, so it waits and tries again.
+            log.exception("could not claim a job")
+            stop.wait(poll_seconds * 4)
+            continue
         if job_id is None:
             stop.wait(poll_seconds)
             continue
-        run_job(store, job_id, poll_seconds, parent)
+        slot.value = job_id.encode()
+        try:
+            run_job(store, job_id, poll_seconds, parent, stop)
+        except Exception:
+            log.exception("job %s could not be recorded", job_id)
+        finally:
+            slot.value = b""
 
 
-def run_job(store: JobStore, job_id: str, poll_seconds: float, parent: int | None = None) -> None:
+def run_job(
+    store: JobStore, job_id: str, poll_seconds: float, parent: int | None = None, stop: Event | None = None
+) -> None:
     """Solve one claimed job and record its outcome; a cancel request stops it and keeps the best plan so far."""
     job = store.get(job_id)
     request_bytes = store.request_of(job_id)
@@ -102,9 +163,9 @@ def run_job(store: JobStore, job_id: str, poll_seconds: float, parent: int | Non
         # Requests are validated on submission; this only happens if the contract's models changed since.
         record_outcome(store, job_id, "failed", None, None, invalid_request_problem(error))
         return
-    reporter = ProgressWriter(store, job_id)
-    control = Control(reporter)
-    watcher = CancelWatcher(store, job_id, control, poll_seconds, parent)
+    progress = ProgressWriter(store, job_id)
+    control = Control(progress)
+    watcher = CancelWatcher(store, job_id, control, progress, poll_seconds, parent, stop)
     watcher.start()
     try:
         plan = make_plan(request, SolveSettings(time_limit=job.time_limit, seed=job.seed), control)
@@ -114,6 +175,8 @@ def run_job(store: JobStore, job_id: str, poll_seconds: float, parent: int | Non
         return
     finally:
         watcher.done.set()
+        watcher.join()
+    progress.flush()
     status = "cancelled" if control.is_cancelled else "succeeded"
     record_outcome(store, job_id, status, plan.to_json().encode(), summary_of(plan), None)
 
@@ -149,6 +212,15 @@ def invalid_request_problem(error: RequestError) -> dict[str, Any]:
     }
 
 
+def lost_worker_problem(job_id: str, attempts: int) -> dict[str, Any]:
+    return {
+        "type": "urn:manifest-planner:problem:worker-lost",
+        "title": "Planning failed",
+        "status": 500,
+        "detail": f"the worker process running job {job_id} died {attempts} times (out of memory?)",
+    }
+
+
 def internal_problem(job_id: str) -> dict[str, Any]:
     # No exception text: it could quote roster data. The service log has the traceback.
     return {
@@ -160,18 +232,27 @@ def internal_problem(job_id: str) -> dict[str, Any]:
 
 
 class ProgressWriter:
-    """Writes the best plan so far to the job store, at most once a second."""
+    """Writes the best plan so far to the job store, at most once a second, never dropping the latest."""
 
     def __init__(self, store: JobStore, job_id: str) -> None:
         self.store = store
         self.job_id = job_id
         self.last = 0.0
+        self.pending: Progress | None = None
+        self.lock = threading.Lock()
 
     def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < PROGRESS_INTERVAL_SECONDS:
-            return
-        self.last = now
+        with self.lock:
+            self.pending = progress
+        self.flush(due_only=True)
+
+    def flush(self, due_only: bool = False) -> None:
+        """Write the latest report if there is one (and, with `due_only`, if a second has passed)."""
+        with self.lock:
+            now = time.monotonic()
+            if self.pending is None or (due_only and now - self.last < PROGRESS_INTERVAL_SECONDS):
+                return
+            progress, self.pending, self.last = self.pending, None, now
         self.store.record_progress(
             self.job_id,
             progress.elapsed_seconds,
@@ -182,23 +263,34 @@ class ProgressWriter:
 
 
 class CancelWatcher(threading.Thread):
-    """Polls the job store for a cancel request while a job solves; exits the process if the service died."""
+    """While a job solves: passes on cancel requests, writes held-back progress, and leaves when the service does."""
 
-    def __init__(self, store: JobStore, job_id: str, control: Control, poll_seconds: float, parent: int | None) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        job_id: str,
+        control: Control,
+        progress: ProgressWriter,
+        poll_seconds: float,
+        parent: int | None,
+        stop: Event | None,
+    ) -> None:
         super().__init__(name=f"cancel-watcher-{job_id}", daemon=True)
         self.store = store
         self.job_id = job_id
         self.control = control
+        self.progress = progress
         self.poll_seconds = poll_seconds
         self.parent = parent
+        self.stop = stop
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.poll_seconds):
-            if self.parent is not None and os.getppid() != self.parent:
-                # The service was killed: leave the job 'running' so that the next start queues it again,
-                # rather than recording a half-finished solve as its outcome.
+            if (self.parent is not None and os.getppid() != self.parent) or (self.stop and self.stop.is_set()):
+                # The service was killed or is shutting down: leave the job 'running' so that the next start
+                # queues it again, rather than recording a half-finished solve as its outcome.
                 os._exit(0)
-            if self.store.is_cancel_requested(self.job_id):
+            self.progress.flush(due_only=True)
+            if not self.control.is_cancelled and self.store.is_cancel_requested(self.job_id):
                 self.control.cancel()
-                return
