@@ -315,7 +315,8 @@ def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy, control:
     first = new_solver(settings, settings.time_limit * PRIORITY_PHASE_SHARE)
     status = control.run(first, model.cp, Reporter(model, control, started))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
+        # No plan from the solver in time: the warm start stands, with the best bound proven so far.
+        return Solution(dict(warm_start.chosen), _bound_without_plan(loads, first), False)
     best = round(first.objective_value)
     bound = math.floor(first.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
     chosen = expand(model, first)
@@ -333,3 +334,12 @@ def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy, control:
 
 def _upper_bound(loads: Loads) -> int:
     return sum(loads.priority)
+
+
+def _bound_without_plan(loads: Loads, solver: cp_model.CpSolver) -> int:
+    """The best bound on placed priority when the solver found no plan: its own if it got one, else placing all."""
+    try:
+        proven = solver.best_objective_bound
+    except RuntimeError:  # cancelled before it started
+        return _upper_bound(loads)
+    return min(_upper_bound(loads), math.floor(proven + 1e-6)) if math.isfinite(proven) else _upper_bound(loads)
