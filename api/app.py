@@ -14,7 +14,7 @@ from api.jobs import JobStore
 from api.keys import load_keys
 from api.limits import BodyLimitMiddleware
 from api.problems import install_problem_handlers
-from api.routes import router
+from api.routes import health, router
 from api.runner import EmbeddedRunner, Runner
 from api.settings import Settings
 from api.store import create_engine_for, migrate
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, runner: Callable[[Settings], Ru
     install_problem_handlers(app)
     install_domain_handlers(app)
     app.include_router(router)
+    app.include_router(health)
     app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -9,7 +9,7 @@ problems carry only each field's location and a message, because inputs may be p
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 
 from planner.parsing import RequestError
 
@@ -163,9 +164,32 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     if status < 200 or status in (204, 304):
         return Response(status_code=status, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
     title = phrase(status)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else DEFAULT_DETAILS.get(status, title)
-    return problem_response(status, title, detail, headers=exc.headers)
+    return problem_response(status, title, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route takes at this path; Starlette's own Allow names only the first route's."""
+    allowed: set[str] = set()
+    for route in flat_routes(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
+
+
+def flat_routes(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """Routes with included routers opened up (FastAPI 0.165 wraps each in an object of its own)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from flat_routes(inner.routes)
+        else:
+            yield route
 
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.auth import Auditor, Planner, Reader
@@ -18,11 +20,13 @@ from planner.parsing import parse_request
 from planner.plan import Plan, Unplaced
 from planner.reasons import ReasonCode
 
-__all__ = ["router"]
+__all__ = ["health", "router"]
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
+health = APIRouter()
 
 FINISHED = {"succeeded", "failed", "cancelled"}
+PLAN_ID = re.compile(r"[0-9a-f]{32}")
 PLAN_REQUEST_BODY = {
     "requestBody": {
         "required": True,
@@ -66,9 +70,9 @@ async def submit_plan(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobView:
     body = await request.body()
-    parse_request(body)  # a RequestError becomes a 422 listing every problem
     limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
-    job, created = store.submit(body, limit, seed, who.name, idempotency_key)
+    # Parsing and storing 20 MB of roster takes a while: in a thread, so other requests keep being answered.
+    job, created = await run_in_threadpool(accept_submission, store, body, limit, seed, who.name, idempotency_key)
     store.audit(who.name, who.role, "submit", job.id)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/v1/plans/{job.id}"
@@ -98,7 +102,7 @@ def get_result(plan_id: str, who: Reader, store: Store) -> Response:
 
 
 @router.get(
-    "/v1/plans/{plan_id}/manifests/{flight_id}",
+    "/v1/plans/{plan_id}/manifests/{flight_id:path}",
     summary="One flight's manifest, as JSON or (format=csv or Accept: text/csv) CSV",
     responses={
         200: {
@@ -158,20 +162,34 @@ def get_audit(who: Auditor, store: Store, limit: Limit = 50, cursor: Cursor = No
     return AuditPage(items=[audit_view(entry) for entry in entries], next_cursor=next_cursor)
 
 
-@router.get("/healthz", summary="Liveness", responses={})
+@health.get("/healthz", summary="Liveness")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and workers reachable", responses={})
+@health.get(
+    "/readyz",
+    summary="Readiness: database and workers reachable",
+    responses={503: {"description": "not ready: the database or a worker is down"}},
+)
 def readyz(request: Request, store: Store) -> JSONResponse:
     checks: dict[str, Any] = {"database": store.ping(), "workers": request.app.state.runner.is_alive()}
     ready = all(checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
 
 
+def accept_submission(
+    store: JobStore, body: bytes, time_limit: float, seed: int, who: str, idempotency_key: str | None
+) -> tuple[Job, bool]:
+    """Validate the request (a RequestError becomes a 422 listing every problem) and queue it."""
+    parse_request(body)
+    return store.submit(body, time_limit, seed, who, idempotency_key)
+
+
 def find_job(store: JobStore, plan_id: str) -> Job:
-    job = store.get(plan_id)
+    # Ids are what submit made (32 hex digits); anything else is unknown without asking the database,
+    # which for some text (a NUL byte on PostgreSQL) would fail rather than find nothing.
+    job = store.get(plan_id) if PLAN_ID.fullmatch(plan_id) else None
     if job is None:
         raise ProblemError(404, "No such plan", f"there is no plan job {plan_id!r}", type=problem_type("not-found"))
     return job

@@ -16,6 +16,8 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Protocol
 
+from sqlalchemy import Engine
+
 from api.jobs import JobStore, NotRunningError
 from api.settings import Settings
 from api.store import create_engine_for
@@ -67,11 +69,13 @@ class EmbeddedRunner:
         self._stop = self._context.Event()
         self._workers: list[Worker] = []
         self._store: JobStore | None = None
+        self._engine: Engine | None = None
         self._supervisor = threading.Thread(target=self._supervise, name="planner-supervisor", daemon=True)
 
     def start(self) -> None:
         """Put jobs a dead service left running back in the queue, then start the workers."""
-        self._store = JobStore(create_engine_for(self.settings.database_url))
+        self._engine = create_engine_for(self.settings.database_url)
+        self._store = JobStore(self._engine)
         for job_id in self._store.requeue_interrupted():
             log.info("job %s was running when the service stopped; queued again", job_id)
         self._workers = [self._spawn(number) for number in range(self.settings.workers)]
@@ -120,6 +124,8 @@ class EmbeddedRunner:
                 worker.process.terminate()
                 worker.process.join(timeout=5)
         self._workers.clear()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def is_alive(self) -> bool:
         return bool(self._workers) and all(worker.process.is_alive() for worker in self._workers)

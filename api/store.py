@@ -203,7 +203,8 @@ def create_engine_for(url: str) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        # hide_parameters: SQL errors end up in logs, and their parameters would be roster data.
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
@@ -212,7 +213,7 @@ def create_engine_for(url: str) -> Engine:
             # psycopg 3 is the driver installed; a bare postgresql:// would ask for psycopg2.
             parsed = parsed.set(drivername="postgresql+psycopg")
         timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
-        return create_engine(parsed, connect_args=timeout, pool_pre_ping=True)
+        return create_engine(parsed, connect_args=timeout, pool_pre_ping=True, hide_parameters=True)
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
 
 

@@ -85,7 +85,8 @@ def parse_timestamp(value: object) -> object:
         raise PydanticCustomError("timestamp", "not a real date and time") from None
 
 
-Alpha3 = Annotated[str, AfterValidator(check_alpha3)]
+# The pattern also goes into the published JSON schema; the list check needs pycountry.
+Alpha3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(check_alpha3)]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(parse_timestamp)]
 Iata = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 # The contract sets no upper bounds; these keep every sum the solver forms far inside 64-bit integers

@@ -1,0 +1,654 @@
+"""The HTTP service in process, per the contract: every route, status code and role, on SQLite and PostgreSQL.
+
+The app runs with its real lifespan (migrations, the embedded worker process) inside a TestClient; jobs
+are really planned, and tests wait for them by polling the job's status until a deadline.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.app import create_app
+from api.keys import Role, add_key
+from api.settings import Settings
+from planner.generate import generate_json
+from planner.manifest import CSV_COLUMNS
+from planner.plan import Plan
+from tests.builders import person, request_dict
+from tests.conftest import POSTGRES_URL_VARIABLE, REQUIRE_POSTGRES_VARIABLE, _postgres_schema
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+EXAMPLE = (FIXTURES / "contract-example.json").read_bytes()
+PROBLEM_JSON = "application/problem+json"
+FINISHED = frozenset({"succeeded", "failed", "cancelled"})
+# Above the contract example (about 6 KiB), far below the default, so that 413 is cheap to provoke.
+BODY_LIMIT = 64 * 1024
+POLL_SECONDS = 0.05
+WAIT_SECONDS = 90.0
+ACTORS = {Role.PLANNER: "pat-planner", Role.VIEWER: "vic-viewer", Role.AUDITOR: "ada-auditor"}
+SECRET_SURNAME = "ZZSECRETSURNAME"
+SECRET_BIRTH_DATE = "1991-02-30"
+EXPECTED_PLACED = {"P-0001": ("AEX", "GUA"), "P-0002": ("AEX", "GUA"), "P-0003": ("HRL", "SAP")}
+EXPECTED_UNPLACED = {
+    "P-0004": "DOCUMENT_EXPIRED",
+    "P-0005": "NATIONALITY_UNVERIFIED",
+    "P-0006": "LEGAL_HOLD",
+    "P-0007": "DESTINATION_NOT_ACCEPTING",
+    "P-0008": "NO_ELIGIBLE_FLIGHT",
+}
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A keys file with one key per role, and the keys themselves."""
+
+    file: Path
+    tokens: dict[Role, str]
+
+    def headers(self, role: Role) -> dict[str, str]:
+        """The Authorization header of the key of this role."""
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+# Fixtures
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Like conftest's `database_url`, once per module: an empty SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'planner.db'}"
+        return
+    yield from _postgres_schema(postgres_base_url())
+
+
+def postgres_base_url() -> str:
+    """The configured PostgreSQL server; skips (or fails, where PostgreSQL is required) without one."""
+    base_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not base_url:
+        message = f"PostgreSQL tests need {POSTGRES_URL_VARIABLE}"
+        if os.environ.get(REQUIRE_POSTGRES_VARIABLE):
+            pytest.fail(message)
+        pytest.skip(message)
+    return base_url
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    """A keys file holding a planner, a viewer and an auditor key."""
+    return make_keys(tmp_path_factory.mktemp("keys") / "keys.json")
+
+
+def make_keys(path: Path) -> Keys:
+    """Add one key per role to the keys file at `path`."""
+    return Keys(path, {role: add_key(path, name, role) for role, name in ACTORS.items()})
+
+
+@pytest.fixture(scope="module")
+def client(module_database_url: str, keys: Keys) -> Iterator[TestClient]:
+    """The service with one worker and a small body limit, shared by the module's tests."""
+    with running_service(service_settings(module_database_url, keys, body_limit_bytes=BODY_LIMIT)) as client:
+        yield client
+
+
+@contextmanager
+def running_service(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app with its lifespan started: database migrated, worker process running."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def service_settings(database_url: str, keys: Keys, **overrides: Any) -> Settings:
+    """Settings for a test service: one worker that looks for jobs often."""
+    values: dict[str, Any] = {"database_url": database_url, "keys_file": keys.file, "workers": 1, "poll_seconds": 0.05}
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture(scope="module")
+def example_id(client: TestClient, keys: Keys) -> str:
+    """The id of a job that planned the contract example and succeeded."""
+    plan_id = submit(client, keys)
+    assert wait_finished(client, keys, plan_id)["status"] == "succeeded"
+    return plan_id
+
+
+# Helpers
+
+
+def as_json(response: Response) -> Json:
+    """The response's JSON object."""
+    body = response.json()
+    assert isinstance(body, dict), body
+    return body
+
+
+def assert_problem(response: Response, status: int) -> Json:
+    """Check that the response is an RFC 9457 problem with this status; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    problem = as_json(response)
+    assert {"type", "title", "status", "detail"} <= problem.keys()
+    assert problem["status"] == status
+    return problem
+
+
+def error_locs(problem: Json) -> list[list[str | int]]:
+    """The `loc` of every field error of a 422 problem, each error holding exactly `loc` and `msg`."""
+    assert all(error.keys() == {"loc", "msg"} for error in problem["errors"])
+    return [error["loc"] for error in problem["errors"]]
+
+
+def submit(client: TestClient, keys: Keys, body: bytes = EXAMPLE, query: str = "", **headers: str) -> str:
+    """Submit a plan request as the planner, expecting 202; the job's id."""
+    response = client.post(f"/v1/plans{query}", content=body, headers=keys.headers(Role.PLANNER) | headers)
+    assert response.status_code == 202, response.text
+    plan_id = as_json(response)["id"]
+    assert isinstance(plan_id, str)
+    return plan_id
+
+
+def get_job(client: TestClient, keys: Keys, plan_id: str) -> Json:
+    """The job's status document, read as the viewer."""
+    response = client.get(f"/v1/plans/{plan_id}", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200, response.text
+    return as_json(response)
+
+
+def wait_for(client: TestClient, keys: Keys, plan_id: str, until: Callable[[Json], bool], what: str) -> Json:
+    """Poll the job until `until` holds of it, failing after WAIT_SECONDS; the job then."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        job = get_job(client, keys, plan_id)
+        if until(job):
+            return job
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {plan_id} not {what} after {WAIT_SECONDS} s: {job}")
+        time.sleep(POLL_SECONDS)
+
+
+def wait_finished(client: TestClient, keys: Keys, plan_id: str) -> Json:
+    """Poll the job until it has a final status."""
+    return wait_for(client, keys, plan_id, lambda job: job["status"] in FINISHED, "finished")
+
+
+def cancel(client: TestClient, keys: Keys, plan_id: str) -> Json:
+    """Cancel the job as the planner, expecting 200; the job after."""
+    response = client.post(f"/v1/plans/{plan_id}/cancel", headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 200, response.text
+    return as_json(response)
+
+
+def personal_data(request: bytes) -> set[str]:
+    """Names, birth dates and document numbers of everyone on a roster."""
+    values: set[str] = set()
+    for someone in json.loads(request)["people"]:
+        values |= {someone["surname"], someone["given_names"], someone["birth_date"]}
+        values |= {document["number"] for document in someone["documents"]}
+    return values
+
+
+def follow_pages(client: TestClient, path: str, headers: dict[str, str], limit: int) -> list[list[Json]]:
+    """Every page of a paginated listing, following next_cursor to the end."""
+    pages: list[list[Json]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, str | int] = {"limit": limit} | ({} if cursor is None else {"cursor": cursor})
+        response = client.get(path, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        page = as_json(response)
+        assert page.keys() == {"items", "next_cursor"}
+        assert len(page["items"]) <= limit
+        pages.append(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(page["items"]) == limit
+
+
+@cache
+def long_roster() -> str:
+    """A roster of 20,000 people that keeps a worker busy for many seconds."""
+    return generate_json(20000, 400, 4, seed=1)
+
+
+# POST /v1/plans
+
+
+def test_submit_answers_202_with_location_and_queued_job(client: TestClient, keys: Keys) -> None:
+    response = client.post("/v1/plans?time_limit_seconds=5&seed=7", content=EXAMPLE, headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 202
+    job = as_json(response)
+    assert response.headers["location"] == f"/v1/plans/{job['id']}"
+    assert job["status"] == "queued"
+    assert (job["time_limit_seconds"], job["seed"]) == (5, 7)
+    assert job["started_at"] is None
+    assert job["finished_at"] is None
+    assert job["progress"] == dict.fromkeys(("elapsed_seconds", "placed_priority", "placed_priority_bound", "cost"))
+    assert job["summary"] is None
+    assert job["error"] is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer mp_not-a-key-this-service-knows"}, {"Authorization": "Basic cGF0OnB3"}],
+    ids=["no-key", "unknown-key", "not-bearer"],
+)
+def test_submit_without_a_known_key_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.post("/v1/plans", content=EXAMPLE, headers=headers)
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_missing_key_is_401_before_request_is_validated(client: TestClient) -> None:
+    response = client.post("/v1/plans?time_limit_seconds=0", content=b"{not json")
+    assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.AUDITOR])
+def test_submit_by_other_roles_is_403(client: TestClient, keys: Keys, role: Role) -> None:
+    response = client.post("/v1/plans", content=EXAMPLE, headers=keys.headers(role))
+    assert_problem(response, 403)
+
+
+def test_invalid_request_lists_each_bad_field_without_personal_data(client: TestClient, keys: Keys) -> None:
+    someone = person("P-1", surname=SECRET_SURNAME, birth_date=SECRET_BIRTH_DATE, priority="first", nickname="ZZ")
+    body = request_dict(people=[someone]) | {"flights": "none"}
+    response = client.post("/v1/plans", json=body, headers=keys.headers(Role.PLANNER))
+    problem = assert_problem(response, 422)
+    locs = error_locs(problem)
+    for loc in (
+        ["body", "flights"],
+        ["body", "people", 0, "birth_date"],
+        ["body", "people", 0, "priority"],
+        ["body", "people", 0, "nickname"],
+    ):
+        assert loc in locs
+    assert SECRET_SURNAME not in response.text
+    assert SECRET_BIRTH_DATE not in response.text
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"people": [', b"", b"\xff\xfe", b"[1, 2]"], ids=["cut", "empty", "binary", "array"]
+)
+def test_malformed_json_is_422(client: TestClient, keys: Keys, body: bytes) -> None:
+    response = client.post("/v1/plans", content=body, headers=keys.headers(Role.PLANNER))
+    problem = assert_problem(response, 422)
+    assert error_locs(problem)
+    assert all(loc[0] == "body" for loc in error_locs(problem))
+
+
+def test_body_over_limit_is_413(client: TestClient, keys: Keys) -> None:
+    response = client.post("/v1/plans", content=b" " * (BODY_LIMIT + 1), headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 413)
+
+
+def test_streamed_body_over_limit_is_413(client: TestClient, keys: Keys) -> None:
+    chunks = iter([b" " * (BODY_LIMIT // 2)] * 3)  # no Content-Length: the limit is counted as the body arrives
+    response = client.post("/v1/plans", content=chunks, headers=keys.headers(Role.PLANNER))
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "3600.5", "7200", "nan", "soon"])
+def test_time_limit_outside_0_to_3600_is_422(client: TestClient, keys: Keys, value: str) -> None:
+    response = client.post(
+        "/v1/plans", params={"time_limit_seconds": value}, content=EXAMPLE, headers=keys.headers(Role.PLANNER)
+    )
+    problem = assert_problem(response, 422)
+    assert error_locs(problem) == [["query", "time_limit_seconds"]]
+
+
+def test_time_limit_of_3600_is_accepted(client: TestClient, keys: Keys) -> None:
+    plan_id = submit(client, keys, query="?time_limit_seconds=3600")
+    assert get_job(client, keys, plan_id)["time_limit_seconds"] == 3600
+
+
+def test_idempotency_key_with_same_body_gives_same_job(client: TestClient, keys: Keys) -> None:
+    headers = keys.headers(Role.PLANNER) | {"Idempotency-Key": "same-body-twice"}
+    first = client.post("/v1/plans", content=EXAMPLE, headers=headers)
+    again = client.post("/v1/plans", content=EXAMPLE, headers=headers)
+    assert first.status_code == 202
+    assert again.status_code in (200, 202)
+    assert as_json(again)["id"] == as_json(first)["id"]
+    assert again.headers["location"] == first.headers["location"]
+
+
+def test_idempotency_key_with_other_body_is_409(client: TestClient, keys: Keys) -> None:
+    headers = keys.headers(Role.PLANNER) | {"Idempotency-Key": "other-body-later"}
+    assert client.post("/v1/plans", content=EXAMPLE, headers=headers).status_code == 202
+    other = json.dumps(json.loads(EXAMPLE) | {"as_of": "2026-12-01T10:00:00-06:00"})
+    assert_problem(client.post("/v1/plans", content=other, headers=headers), 409)
+
+
+# GET /v1/plans
+
+
+def test_list_pages_newest_first(client: TestClient, keys: Keys) -> None:
+    submitted = [submit(client, keys) for _ in range(5)]
+    pages = follow_pages(client, "/v1/plans", keys.headers(Role.PLANNER), limit=2)
+    listed = [job["id"] for page in pages for job in page]
+    assert listed[:5] == submitted[::-1]
+    assert len(listed) == len(set(listed))
+    times = [job["submitted_at"] for page in pages for job in page]
+    assert times == sorted(times, reverse=True)
+
+
+def test_list_is_open_to_viewer_not_auditor(client: TestClient, keys: Keys) -> None:
+    assert client.get("/v1/plans", headers=keys.headers(Role.VIEWER)).status_code == 200
+    assert_problem(client.get("/v1/plans", headers=keys.headers(Role.AUDITOR)), 403)
+    assert_problem(client.get("/v1/plans"), 401)
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "", "YTU", "ajE="], ids=["junk", "empty", "audit-cursor", "padded"])
+def test_list_with_invalid_cursor_is_422(client: TestClient, keys: Keys, cursor: str) -> None:
+    response = client.get("/v1/plans", params={"cursor": cursor}, headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("limit", ["501", "0", "-1", "many"])
+def test_list_with_limit_outside_1_to_500_is_422(client: TestClient, keys: Keys, limit: str) -> None:
+    response = client.get("/v1/plans", params={"limit": limit}, headers=keys.headers(Role.PLANNER))
+    assert error_locs(assert_problem(response, 422)) == [["query", "limit"]]
+
+
+def test_list_takes_limit_500(client: TestClient, keys: Keys) -> None:
+    assert client.get("/v1/plans?limit=500", headers=keys.headers(Role.VIEWER)).status_code == 200
+
+
+# GET /v1/plans/{id}
+
+
+def test_finished_job_has_summary_and_times(client: TestClient, keys: Keys, example_id: str) -> None:
+    job = get_job(client, keys, example_id)
+    assert job["status"] == "succeeded"
+    assert job["submitted_at"] <= job["started_at"] <= job["finished_at"]
+    assert job["error"] is None
+    plan = Plan.model_validate_json(
+        client.get(f"/v1/plans/{example_id}/result", headers=keys.headers(Role.VIEWER)).text
+    )
+    assert job["summary"] == {"objective": plan.objective.model_dump(), "stats": plan.stats.model_dump()}
+    assert job["progress"].keys() == {"elapsed_seconds", "placed_priority", "placed_priority_bound", "cost"}
+
+
+def test_job_is_readable_by_planner_and_viewer_not_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    for role in (Role.PLANNER, Role.VIEWER):
+        assert client.get(f"/v1/plans/{example_id}", headers=keys.headers(role)).status_code == 200
+    assert_problem(client.get(f"/v1/plans/{example_id}", headers=keys.headers(Role.AUDITOR)), 403)
+
+
+@pytest.mark.parametrize("suffix", ["", "/result", "/unplaced", "/manifests/RPN-101"])
+def test_unknown_plan_is_404(client: TestClient, keys: Keys, suffix: str) -> None:
+    response = client.get(f"/v1/plans/0123456789abcdef0123456789abcdef{suffix}", headers=keys.headers(Role.VIEWER))
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize("suffix", ["", "/result", "/cancel"])
+def test_plan_id_with_nul_character_is_404(client: TestClient, keys: Keys, suffix: str) -> None:
+    method = "POST" if suffix == "/cancel" else "GET"
+    response = client.request(method, f"/v1/plans/%00{suffix}", headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 404)
+
+
+def test_cancel_unknown_plan_is_404(client: TestClient, keys: Keys) -> None:
+    response = client.post("/v1/plans/0123456789abcdef0123456789abcdef/cancel", headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 404)
+
+
+# GET /v1/plans/{id}/result
+
+
+def test_result_is_the_contract_example_plan(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/result", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    plan = Plan.model_validate_json(response.text)
+    assert plan.status == "optimal"
+    assert [manifest.flight_id for manifest in plan.manifests] == ["RPN-101"]
+    placed = {p.person_id: (p.board, p.deplane) for p in plan.manifests[0].passengers}
+    assert placed == EXPECTED_PLACED
+    assert {u.person_id: [r.code for r in u.reasons] for u in plan.unplaced} == {
+        person_id: [code] for person_id, code in EXPECTED_UNPLACED.items()
+    }
+
+
+def test_result_is_not_for_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    assert_problem(client.get(f"/v1/plans/{example_id}/result", headers=keys.headers(Role.AUDITOR)), 403)
+
+
+# GET /v1/plans/{id}/manifests/{flight_id}
+
+
+def test_manifest_as_json(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/manifests/RPN-101", headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    manifest = as_json(response)
+    assert manifest["flight_id"] == "RPN-101"
+    assert {p["person_id"]: (p["board"], p["deplane"]) for p in manifest["passengers"]} == EXPECTED_PLACED
+
+
+@pytest.mark.parametrize(
+    ("query", "headers"), [("?format=csv", {}), ("", {"Accept": "text/csv"})], ids=["format", "accept"]
+)
+def test_manifest_as_csv(client: TestClient, keys: Keys, example_id: str, query: str, headers: dict[str, str]) -> None:
+    path = f"/v1/plans/{example_id}/manifests/RPN-101{query}"
+    response = client.get(path, headers=keys.headers(Role.VIEWER) | headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == ",".join(CSV_COLUMNS)
+    assert lines[0] == (
+        "flight_id,board,deplane,person_id,surname,given_names,birth_date,sex,nationality,"
+        "document_type,document_number,document_issuing_country,document_expires"
+    )
+    assert response.text == (GOLDEN / "contract-example.RPN-101.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("flight_id", ["RPN-999", "RPN-102"], ids=["unknown", "carries-nobody"])
+def test_manifest_of_flight_without_one_is_404(client: TestClient, keys: Keys, example_id: str, flight_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/manifests/{flight_id}", headers=keys.headers(Role.VIEWER))
+    assert_problem(response, 404)
+
+
+def test_manifest_of_flight_whose_id_has_a_slash(client: TestClient, keys: Keys) -> None:
+    request = EXAMPLE.replace(b'"RPN-101"', b'"RPN/101"')
+    plan_id = submit(client, keys, request)
+    assert wait_finished(client, keys, plan_id)["status"] == "succeeded"
+    response = client.get(f"/v1/plans/{plan_id}/manifests/RPN%2F101", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200, response.text
+    assert as_json(response)["flight_id"] == "RPN/101"
+
+
+def test_manifest_in_unknown_format_is_422(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/manifests/RPN-101?format=xml", headers=keys.headers(Role.VIEWER))
+    assert error_locs(assert_problem(response, 422)) == [["query", "format"]]
+
+
+def test_manifest_is_not_for_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/manifests/RPN-101", headers=keys.headers(Role.AUDITOR))
+    assert_problem(response, 403)
+
+
+# GET /v1/plans/{id}/unplaced
+
+
+def test_unplaced_lists_everyone_left_off(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/unplaced", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200
+    unplaced = response.json()
+    assert {u["person_id"]: [r["code"] for r in u["reasons"]] for u in unplaced} == {
+        person_id: [code] for person_id, code in EXPECTED_UNPLACED.items()
+    }
+
+
+def test_unplaced_filtered_by_code(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/unplaced?code=LEGAL_HOLD", headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 200
+    assert [u["person_id"] for u in response.json()] == ["P-0006"]
+
+
+def test_unplaced_with_unknown_code_is_422(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/unplaced?code=BAD_LUCK", headers=keys.headers(Role.PLANNER))
+    assert error_locs(assert_problem(response, 422)) == [["query", "code"]]
+
+
+def test_unplaced_is_not_for_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    assert_problem(client.get(f"/v1/plans/{example_id}/unplaced", headers=keys.headers(Role.AUDITOR)), 403)
+
+
+# POST /v1/plans/{id}/cancel
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.AUDITOR])
+def test_cancel_by_other_roles_is_403(client: TestClient, keys: Keys, example_id: str, role: Role) -> None:
+    assert_problem(client.post(f"/v1/plans/{example_id}/cancel", headers=keys.headers(role)), 403)
+
+
+def test_cancel_of_finished_job_leaves_it(client: TestClient, keys: Keys, example_id: str) -> None:
+    assert cancel(client, keys, example_id)["status"] == "succeeded"
+
+
+def test_queued_and_running_jobs_cancel(database_url: str, tmp_path: Path) -> None:
+    """One worker busy with a long job: a second job stays queued until cancelled; the long one keeps a plan."""
+    keys = make_keys(tmp_path / "keys.json")
+    with running_service(service_settings(database_url, keys)) as client:
+        long_id = submit(client, keys, long_roster().encode(), query="?time_limit_seconds=60")
+        try:
+            wait_for(client, keys, long_id, lambda job: job["status"] == "running", "running")
+            check_queued_job_cancels(client, keys)
+            check_running_job_cancels_with_plan(client, keys, long_id)
+        finally:
+            cancel(client, keys, long_id)
+            wait_finished(client, keys, long_id)
+
+
+def check_queued_job_cancels(client: TestClient, keys: Keys) -> None:
+    """A job behind a running one is queued, has no result yet, and cancels at once."""
+    queued_id = submit(client, keys)
+    assert get_job(client, keys, queued_id)["status"] == "queued"
+    for suffix in ("/result", "/manifests/RPN-101", "/unplaced"):
+        response = client.get(f"/v1/plans/{queued_id}{suffix}", headers=keys.headers(Role.VIEWER))
+        assert_problem(response, 409)
+    job = cancel(client, keys, queued_id)
+    assert job["status"] == "cancelled"
+    assert job["finished_at"] is not None
+    assert job["started_at"] is None
+    assert get_job(client, keys, queued_id)["status"] == "cancelled"
+    assert_problem(client.get(f"/v1/plans/{queued_id}/result", headers=keys.headers(Role.VIEWER)), 409)
+
+
+def check_running_job_cancels_with_plan(client: TestClient, keys: Keys, long_id: str) -> None:
+    """A running job reports progress, and once cancelled keeps the best plan so far."""
+    running = wait_for(
+        client, keys, long_id, lambda job: job["progress"]["placed_priority"] is not None, "reporting progress"
+    )
+    assert running["status"] == "running"
+    assert running["progress"]["elapsed_seconds"] > 0
+    assert running["progress"]["placed_priority"] <= running["progress"]["placed_priority_bound"]
+    cancel(client, keys, long_id)
+    job = wait_finished(client, keys, long_id)
+    assert job["status"] == "cancelled"
+    assert job["summary"] is not None
+    response = client.get(f"/v1/plans/{long_id}/result", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200
+    plan = Plan.model_validate_json(response.text)
+    assert plan.stats.people == 20000
+    assert job["summary"]["objective"] == plan.objective.model_dump()
+
+
+# GET /v1/audit
+
+
+@pytest.mark.parametrize("role", [Role.PLANNER, Role.VIEWER])
+def test_audit_is_for_auditor_only(client: TestClient, keys: Keys, role: Role) -> None:
+    assert_problem(client.get("/v1/audit", headers=keys.headers(role)), 403)
+    assert_problem(client.get("/v1/audit"), 401)
+
+
+def test_audit_records_who_did_what_without_personal_data(client: TestClient, keys: Keys, example_id: str) -> None:
+    cancelled_id = submit(client, keys)
+    cancel(client, keys, cancelled_id)
+    planner, viewer = keys.headers(Role.PLANNER), keys.headers(Role.VIEWER)
+    assert client.get(f"/v1/plans/{example_id}/result", headers=viewer).status_code == 200
+    assert client.get(f"/v1/plans/{example_id}/manifests/RPN-101?format=csv", headers=planner).status_code == 200
+    assert client.get(f"/v1/plans/{example_id}/unplaced?code=LEGAL_HOLD", headers=viewer).status_code == 200
+    pages = follow_pages(client, "/v1/audit", keys.headers(Role.AUDITOR), limit=2)
+    entries = [entry for page in pages for entry in page]
+    seen = {(entry["actor"], entry["role"], entry["action"], entry["plan_id"]) for entry in entries}
+    pat, vic = ACTORS[Role.PLANNER], ACTORS[Role.VIEWER]
+    assert {
+        (pat, "planner", "submit", cancelled_id),
+        (pat, "planner", "cancel", cancelled_id),
+        (vic, "viewer", "read_result", example_id),
+        (pat, "planner", "read_manifest", example_id),
+        (vic, "viewer", "read_unplaced", example_id),
+    } <= seen
+    times = [entry["at"] for entry in entries]
+    assert times == sorted(times, reverse=True)
+    text = json.dumps(entries)
+    assert not {value for value in personal_data(EXAMPLE) if value in text}
+
+
+def test_audit_with_invalid_cursor_is_422(client: TestClient, keys: Keys) -> None:
+    response = client.get("/v1/audit?cursor=ajE", headers=keys.headers(Role.AUDITOR))  # a cursor of the plans
+    assert_problem(response, 422)
+
+
+# Service start and stop
+
+
+def test_stopped_service_leaves_no_connection_open(database_url: str, tmp_path: Path) -> None:
+    keys = make_keys(tmp_path / "keys.json")
+    gc.collect()  # what earlier tests left is not this test's business
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with running_service(service_settings(database_url, keys)) as client:
+            assert client.get("/readyz").status_code == 200
+        del client
+        gc.collect()
+    assert [str(warning.message) for warning in caught if issubclass(warning.category, ResourceWarning)] == []
+
+
+# Health, unknown routes and methods
+
+
+def test_healthz_and_readyz_need_no_key(client: TestClient) -> None:
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert as_json(health) == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert as_json(ready) == {"status": "ready", "database": True, "workers": True}
+
+
+def test_unknown_route_is_404_problem(client: TestClient, keys: Keys) -> None:
+    assert_problem(client.get("/v2/plans", headers=keys.headers(Role.PLANNER)), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("DELETE", "/v1/plans", {"GET", "POST"}), ("PUT", "/healthz", {"GET"}), ("GET", "/v1/plans/x/cancel", {"POST"})],
+)
+def test_wrong_method_is_405_problem_listing_allowed_methods(
+    client: TestClient, keys: Keys, method: str, path: str, allowed: set[str]
+) -> None:
+    response = client.request(method, path, headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 405)
+    assert {part.strip() for part in response.headers["allow"].split(",")} == allowed
