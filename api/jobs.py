@@ -19,15 +19,15 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.store import (
     MAX_IDEMPOTENCY_KEY_LENGTH,
@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 FINISHED: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+Row = TypeVar("Row", JobRow, AuditRow)
+Item = TypeVar("Item")
 JOBS_CURSOR: Final = "j"
 AUDIT_CURSOR: Final = "a"
 # A kind letter, then a positive decimal that fits a BIGINT.
@@ -176,14 +178,7 @@ class JobStore:
 
     def list_jobs(self, limit: int, cursor: str | None) -> tuple[list[Job], str | None]:
         """One page of jobs, newest first, and the cursor of the next page (None on the last)."""
-        _check_limit(limit)
-        statement = select(JobRow).order_by(JobRow.seq.desc()).limit(limit + 1)
-        if cursor is not None:
-            statement = statement.where(JobRow.seq < _decode_cursor(cursor, JOBS_CURSOR))
-        with self._transaction(write=False) as session:
-            rows = session.scalars(statement).all()
-            jobs = [_job(row) for row in rows[:limit]]
-        return jobs, _next_cursor(JOBS_CURSOR, [job.seq for job in jobs], len(rows) > limit)
+        return self._page(JobRow, JobRow.seq, JOBS_CURSOR, limit, cursor, _job)
 
     def request_of(self, job_id: str) -> bytes | None:
         """The exact request bytes the job was submitted with."""
@@ -330,14 +325,28 @@ class JobStore:
 
     def audit_log(self, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
         """One page of the audit log, newest first, and the cursor of the next page (None on the last)."""
+        return self._page(AuditRow, AuditRow.id, AUDIT_CURSOR, limit, cursor, _audit_entry)
+
+    def _page(
+        self,
+        table: type[Row],
+        position: InstrumentedAttribute[int],
+        kind: str,
+        limit: int,
+        cursor: str | None,
+        convert: Callable[[Row], Item],
+    ) -> tuple[list[Item], str | None]:
+        """Rows newest first by `position`, after the cursor's; one extra row tells whether a next page exists."""
         _check_limit(limit)
-        statement = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit + 1)
+        statement = select(table).order_by(position.desc()).limit(limit + 1)
         if cursor is not None:
-            statement = statement.where(AuditRow.id < _decode_cursor(cursor, AUDIT_CURSOR))
+            statement = statement.where(position < _decode_cursor(cursor, kind))
         with self._transaction(write=False) as session:
             rows = session.scalars(statement).all()
-            entries = [_audit_entry(row) for row in rows[:limit]]
-        return entries, _next_cursor(AUDIT_CURSOR, [entry.id for entry in entries], len(rows) > limit)
+            # Converted and measured while the session is open: the rows expire when it closes.
+            items = [convert(row) for row in rows[:limit]]
+            positions = [getattr(row, position.key) for row in rows[:limit]]
+        return items, _next_cursor(kind, positions, len(rows) > limit)
 
     # Health
 
