@@ -40,9 +40,16 @@ class Loads:
         self.officer_units = [sum(self.unit_of[roster.people[m].risk] for m in item.members) for item in items]
         self.medical = [sum(roster.people[m].medical_escort for m in item.members) for item in items]
         self.capped_at = capped_destinations(roster.request.destinations)
+        self._loads: dict[Option, Load] = {}
 
     def load(self, option: Option) -> Load:
-        """Seats an option keeps busy on each segment, and where and when it deplanes."""
+        """Seats an option keeps busy on each segment, and where and when it deplanes (computed once per option)."""
+        load = self._loads.get(option)
+        if load is None:
+            load = self._loads[option] = self._compute_load(option)
+        return load
+
+    def _compute_load(self, option: Option) -> Load:
         flight = self.roster.flights[option.flight]
         first = min(option.boards)
         aboard = tuple(sum(board <= s for board in option.boards) for s in range(first, option.deplane))

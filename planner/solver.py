@@ -312,7 +312,8 @@ def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy, control:
     hint(model, warm_start.chosen)
     priority = placed_priority(model)
     model.cp.maximize(priority)
-    first = new_solver(settings, settings.time_limit * PRIORITY_PHASE_SHARE)
+    # Building the model of 100,000 people takes seconds of the budget too.
+    first = new_solver(settings, (settings.time_limit - (time.monotonic() - started)) * PRIORITY_PHASE_SHARE)
     status = control.run(first, model.cp, Reporter(model, control, started))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No plan from the solver in time: the warm start stands, with the best bound proven so far.
