@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -74,28 +73,11 @@ def job_view(job: Job) -> JobView:
             placed_priority_bound=job.placed_priority_bound,
             cost=job.cost,
         ),
-        summary=_json(job.summary),
-        error=_json(job.error),
+        summary=job.summary,
+        error=job.error,
     )
 
 
 def audit_view(entry: AuditEntry) -> AuditView:
-    return AuditView(
-        at=entry.at,
-        actor=entry.actor,
-        role=entry.role,
-        action=entry.action,
-        plan_id=entry.plan_id,
-        detail=entry.detail,
-    )
-
-
-def _json(value: object) -> dict[str, Any] | None:
-    # The store may hand back JSON text or an already decoded dict, depending on the column type.
-    if value is None:
-        return None
-    if isinstance(value, str):
-        decoded: dict[str, Any] = json.loads(value)
-        return decoded
-    assert isinstance(value, dict)
-    return value
+    """An audit entry as served: every field but the store's own row id."""
+    return AuditView.model_validate(entry, from_attributes=True)
