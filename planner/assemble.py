@@ -25,8 +25,18 @@ __all__ = ["build_plan", "not_selected_reason"]
 OPTIONS_IN_DETAIL = 3
 
 
-def build_plan(occupancy: Occupancy, eligibility: Eligibility, bound: int, is_optimal: bool, seconds: float) -> Plan:
-    """The plan of a complete assignment: every person once, in a manifest or unplaced with reasons."""
+def build_plan(
+    occupancy: Occupancy,
+    eligibility: Eligibility,
+    bound: int,
+    is_optimal: bool,
+    seconds: float,
+    closed: dict[int, list[str]] | None = None,
+) -> Plan:
+    """The plan of a complete assignment: every person once, in a manifest or unplaced with reasons.
+
+    `closed` names, per item, the frozen flights a replan shut to it, for its NOT_SELECTED detail.
+    """
     loads = occupancy.loads
     manifests = [build_manifest(occupancy, flight) for flight in sorted(occupancy.aboard) if occupancy.aboard[flight]]
     manifests = [manifest for manifest in manifests if manifest.passengers]
@@ -41,7 +51,7 @@ def build_plan(occupancy: Occupancy, eligibility: Eligibility, bound: int, is_op
             people=len(loads.roster.people), placed=placed, flights_used=len(manifests), solve_seconds=round(seconds, 3)
         ),
         manifests=tuple(manifests),
-        unplaced=build_unplaced(occupancy, eligibility),
+        unplaced=build_unplaced(occupancy, eligibility, closed or {}),
     )
 
 
@@ -115,13 +125,15 @@ def build_passenger(occupancy: Occupancy, member: int, option: Option, revisits:
     )
 
 
-def build_unplaced(occupancy: Occupancy, eligibility: Eligibility) -> tuple[Unplaced, ...]:
+def build_unplaced(
+    occupancy: Occupancy, eligibility: Eligibility, closed: dict[int, list[str]]
+) -> tuple[Unplaced, ...]:
     """Everyone not placed, in request order, with every reason that applies."""
     loads = occupancy.loads
     reasons: dict[int, tuple[Reason, ...]] = dict(eligibility.reasons)
     for item_index, item in enumerate(loads.items):
         if item_index not in occupancy.chosen:
-            reason = not_selected_reason(occupancy, item_index)
+            reason = not_selected_reason(occupancy, item_index, closed.get(item_index, []))
             for member in item.members:
                 reasons[member] = (reason,)
     people = loads.roster.people
@@ -134,8 +146,8 @@ def build_unplaced(occupancy: Occupancy, eligibility: Eligibility) -> tuple[Unpl
     )
 
 
-def not_selected_reason(occupancy: Occupancy, item: int) -> Reason:
-    """NOT_SELECTED, naming for each option what stands in the way in the final plan."""
+def not_selected_reason(occupancy: Occupancy, item: int, closed: list[str] | None = None) -> Reason:
+    """NOT_SELECTED, naming for each option what stands in the way in the final plan, and frozen flights shut."""
     loads = occupancy.loads
     flights = loads.roster.flights
     options = loads.items[item].options
@@ -148,6 +160,11 @@ def not_selected_reason(occupancy: Occupancy, item: int) -> Reason:
     ]
     more = f" (and {len(blocked) - OPTIONS_IN_DETAIL} more options)" if len(blocked) > OPTIONS_IN_DETAIL else ""
     group = f"family of {len(loads.items[item].members)}: " if len(loads.items[item].members) > 1 else ""
+    frozen = "; ".join(closed or [])
+    if not options:
+        return Reason(ReasonCode.NOT_SELECTED, f"{group}every flight they could take is frozen: {frozen}")
+    also = f" | also {frozen}" if frozen else ""
     return Reason(
-        ReasonCode.NOT_SELECTED, f"{group}eligible for {len(options)} option(s), none left: " + " | ".join(parts) + more
+        ReasonCode.NOT_SELECTED,
+        f"{group}eligible for {len(options)} option(s), none left: " + " | ".join(parts) + more + also,
     )

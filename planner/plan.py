@@ -8,14 +8,19 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.main import IncEx
 
-from planner.reasons import ReasonCode
-from planner.request import DocumentType
+from planner.reasons import ChangeCode, ReasonCode
+from planner.vocabulary import DocumentType
 
 __all__ = [
+    "Change",
+    "ChangeKind",
+    "ChangeReason",
+    "ChangeSummary",
     "Manifest",
     "Objective",
     "Passenger",
     "PassengerDocument",
+    "Placement",
     "Plan",
     "Reason",
     "Segment",
@@ -116,17 +121,57 @@ class Unplaced(Frozen):
     reasons: tuple[Reason, ...]
 
 
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    MOVED = "moved"
+    DROPPED = "dropped"
+
+
+class Placement(Frozen):
+    """Where a person flies: the flight and the airport they deplane at."""
+
+    flight_id: str
+    deplane: str
+
+
+class ChangeReason(Frozen):
+    code: ReasonCode | ChangeCode
+    detail: str
+
+
+class Change(Frozen):
+    """One person whose placement differs from the previous plan's (replanning contract)."""
+
+    person_id: str
+    change: ChangeKind
+    from_: Placement | None = Field(alias="from")
+    to: Placement | None
+    reasons: tuple[ChangeReason, ...]
+
+
+class ChangeSummary(Frozen):
+    added: int
+    moved: int
+    dropped: int
+    unchanged: int
+
+
 class Plan(Frozen):
     status: Status
     objective: Objective
     stats: Stats
     manifests: tuple[Manifest, ...]
     unplaced: tuple[Unplaced, ...]
+    # Only a replan (a request with `previous`) has these; a first plan leaves them out.
+    changes: tuple[Change, ...] | None = None
+    change_summary: ChangeSummary | None = None
 
     def to_json(self) -> str:
         """The plan as contract JSON: aliases for keys, stop indexes only where the route needs them."""
-        excluded: dict[int, IncEx] = {
+        excluded: dict[int, IncEx | bool] = {
             index: absent_indexes(m) for index, m in enumerate(self.manifests) if m.absent_indexes()
         }
-        exclude: IncEx | None = {"manifests": excluded} if excluded else None
-        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude)
+        exclude: dict[str, IncEx | bool] = {"manifests": excluded} if excluded else {}
+        if self.changes is None:
+            exclude |= {"changes": True, "change_summary": True}
+        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude or None)

@@ -9,8 +9,9 @@ from planner.assemble import build_plan
 from planner.capacity import Loads, Occupancy
 from planner.checker import Violation, check_plan
 from planner.eligibility import Option, Roster, assess
-from planner.greedy import fill, plan_greedily
+from planner.greedy import fill, keep_previous, plan_greedily
 from planner.plan import Plan
+from planner.replan import Baseline, Stakes, describe_changes
 from planner.request import PlanRequest
 from planner.solver import Control, SolveSettings, solve
 
@@ -38,6 +39,8 @@ class PlanCheckError(Exception):
 def make_plan(request: PlanRequest, settings: SolveSettings | None = None, control: Control | None = None) -> Plan:
     """The best plan the solver proves or finds within the settings, checked before it is returned.
 
+    A request with `previous` is a replan (replanning contract): frozen flights keep their passengers and
+    the fewest people are moved or dropped after placed priority, before cost.
     `control` follows the solve's progress and can cancel it from another thread; a cancelled solve
     still returns a complete, checked plan: the best found so far.
     """
@@ -45,21 +48,34 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     settings = settings or SolveSettings()
     roster = Roster(request)
     eligibility = assess(roster)
-    loads = Loads(roster, eligibility.items)
-    greedy = plan_greedily(loads)
+    baseline = Baseline(roster, request.previous) if request.previous is not None else None
+    stakes: Stakes | None = None
+    closed: dict[int, list[str]] = {}
+    if baseline is None:
+        loads = Loads(roster, eligibility.items)
+        start = plan_greedily(loads)
+    else:
+        items, stakes, closed = baseline.stakes_and_items(eligibility.items)
+        loads = Loads(roster, items)
+        start, stakes = keep_previous(loads, stakes)
     # The time limit covers the whole command: the solver gets what is left after reading the request,
     # less a share kept for assembling and checking the plan.
     budget = (
         settings.time_limit - finishing_reserve(settings.time_limit, len(request.people)) - (time.monotonic() - started)
     )
-    solution = solve(loads, replace(settings, time_limit=max(budget, MIN_SOLVE_SECONDS)), greedy, control)
+    solution = solve(loads, replace(settings, time_limit=max(budget, MIN_SOLVE_SECONDS)), start, control, stakes)
     occupancy = occupy(loads, solution.chosen)
     # Anything that still fits after a time-limited solve is added: no one is left off a flight with room.
     fill(occupancy, sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i)))
     is_optimal = solution.is_optimal and occupancy.chosen == solution.chosen
-    if value(greedy) > value(occupancy):
-        occupancy, is_optimal = greedy, False
-    plan = build_plan(occupancy, eligibility, solution.placed_priority_bound, is_optimal, time.monotonic() - started)
+    if value(start, stakes) > value(occupancy, stakes):
+        occupancy, is_optimal = start, False
+    plan = build_plan(
+        occupancy, eligibility, solution.placed_priority_bound, is_optimal, time.monotonic() - started, closed
+    )
+    if baseline is not None:
+        changes, summary = describe_changes(baseline, occupancy, plan.unplaced)
+        plan = plan.model_copy(update={"changes": changes, "change_summary": summary})
     violations = check_plan(request, plan)
     if violations:
         raise PlanCheckError(tuple(violations))
@@ -79,11 +95,12 @@ def occupy(loads: Loads, chosen: dict[int, Option]) -> Occupancy:
     return occupancy
 
 
-def value(occupancy: Occupancy) -> tuple[int, int]:
-    """The lexicographic objective as one comparable key: priority up, cost down."""
+def value(occupancy: Occupancy, stakes: Stakes | None = None) -> tuple[int, int, int]:
+    """The lexicographic objective as one comparable key: priority up, changes down (replans), cost down."""
     loads = occupancy.loads
     flights = {option.flight for option in occupancy.chosen.values()}
     return (
         sum(loads.priority[item] for item in occupancy.chosen),
+        -stakes.changes(occupancy.chosen, loads.items) if stakes is not None else 0,
         -sum(loads.roster.flights[f].cost for f in flights),
     )

@@ -1,10 +1,10 @@
-"""Reason codes the contract gives for a person left off the plan."""
+"""Reason codes: the contract's for a person left off the plan, and a replan's for a change it made."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PERSON_LEVEL", "ReasonCode"]
+__all__ = ["PERSON_LEVEL", "ChangeCode", "ReasonCode"]
 
 
 class ReasonCode(StrEnum):
@@ -35,3 +35,17 @@ PERSON_LEVEL = frozenset(
         ReasonCode.UNACCOMPANIED_MINOR,
     }
 )
+
+
+class ChangeCode(StrEnum):
+    """Why a replan moved someone, or dropped someone who is no longer in the request.
+
+    The replanning contract leaves these codes open ("for moved, what forced it"); a dropped person
+    otherwise carries their ReasonCode reasons.
+    """
+
+    FLIGHT_REMOVED = "FLIGHT_REMOVED"  # the previous flight is not in the new request
+    PREVIOUS_FLIGHT_INELIGIBLE = "PREVIOUS_FLIGHT_INELIGIBLE"  # rules 8-12 now fail there
+    FAMILY_CHANGED = "FAMILY_CHANGED"  # the family group can no longer fly as it was placed
+    MOVED_FOR_PRIORITY = "MOVED_FOR_PRIORITY"  # still allowed, moved so that more priority is placed
+    NOT_IN_REQUEST = "NOT_IN_REQUEST"  # placed before, absent from the new request's people

@@ -25,6 +25,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from planner.plan import Plan
+from planner.vocabulary import DocumentType
+
 __all__ = [
     "ArrivalWindow",
     "Destination",
@@ -36,6 +39,7 @@ __all__ = [
     "Person",
     "PlanRequest",
     "Policy",
+    "Previous",
     "Problem",
     "Risk",
     "Stop",
@@ -101,13 +105,6 @@ PeopleCap = Annotated[int, Field(ge=1, le=100_000)]
 FlightCap = Annotated[int, Field(ge=1, le=10_000)]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
-
-
-class DocumentType(StrEnum):
-    PASSPORT = "passport"
-    EMERGENCY_TRAVEL_DOCUMENT = "emergency_travel_document"
-    LAISSEZ_PASSER = "laissez_passer"
-    NATIONAL_ID = "national_id"
 
 
 class Risk(StrEnum):
@@ -271,12 +268,22 @@ class Person(Frozen):
     priority: Priority = 1
 
 
+class Previous(Frozen):
+    """A plan made earlier, and which of its flights may no longer change (replanning contract)."""
+
+    plan: Plan
+    # Both optional: a replan with neither freezes nothing and only minimises changes.
+    freeze_before: Timestamp | None = None
+    locked_flights: tuple[str, ...] = ()
+
+
 class PlanRequest(Frozen):
     as_of: Timestamp
     policy: Policy = Policy()
     destinations: tuple[Destination, ...]
     flights: tuple[Flight, ...]
     people: tuple[Person, ...]
+    previous: Previous | None = None
 
     @model_validator(mode="after")
     def check_unique_keys(self) -> Self:

@@ -18,11 +18,13 @@ from ortools.sat.python import cp_model
 
 from planner.capacity import Loads, Occupancy
 from planner.eligibility import Option
+from planner.replan import Stakes
 
 __all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
 
-# Phase 1 (placed priority) may use this share of the time limit; phase 2 (cost) gets the rest.
-PRIORITY_PHASE_SHARE = 0.7
+# Each objective level, in order, may use this share of the time left when it starts; the last takes the rest.
+# Placed priority matters most and is the hardest to prove; a replan's change count sits between it and cost.
+PHASE_SHARES = {2: (0.7, 1.0), 3: (0.5, 0.6, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Model:
 
     loads: Loads
     classes: list[ItemClass]
+    stakes: Stakes | None = None
     cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     take: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # (class, option position) -> count
     used: dict[int, cp_model.IntVar] = field(default_factory=dict)  # flight -> carries anyone
@@ -128,12 +131,20 @@ class Model:
     serves: dict[tuple[str, tuple[int, int], int], cp_model.IntVar] = field(default_factory=dict)
 
 
-def classify(loads: Loads) -> list[ItemClass]:
-    """Group items whose every option, load, escort need and priority are the same."""
+def classify(loads: Loads, stakes: Stakes | None = None) -> list[ItemClass]:
+    """Group items whose every option, load, escort need, priority and (in a replan) change cost are the same."""
     classes: dict[tuple[object, ...], ItemClass] = {}
     for index, item in enumerate(loads.items):
         shape = tuple((o.flight, o.deplane, tuple(sorted(o.boards))) for o in item.options)
-        key = (loads.priority[index], loads.size[index], loads.officer_units[index], loads.medical[index], shape)
+        key: tuple[object, ...] = (
+            loads.priority[index],
+            loads.size[index],
+            loads.officer_units[index],
+            loads.medical[index],
+            shape,
+        )
+        if stakes is not None:
+            key += (stakes.drop[index], stakes.move[index], index in stakes.forced)
         if key not in classes:
             classes[key] = ItemClass([], list(range(len(item.options))))
         classes[key].items.append(index)
@@ -189,6 +200,18 @@ def add_family_together(model: Model) -> None:
     """Rule 13 holds by construction: a family is one item whose options share flight and deplaning stop."""
 
 
+def add_frozen_flights(model: Model) -> None:
+    """Replanning: a frozen flight keeps the families it still may carry (their first option); nobody is added.
+
+    Nobody else has a frozen flight among their options, so only the keeping needs a constraint.
+    """
+    if model.stakes is None:
+        return
+    for c, item_class in enumerate(model.classes):
+        if item_class.items[0] in model.stakes.forced:
+            model.cp.add(model.take[(c, 0)] == len(item_class.items))
+
+
 def add_destination_caps(model: Model) -> None:
     """Rule 15: people deplaned per flight and flights per ISO week, for each capped destination."""
     loads = model.loads
@@ -231,6 +254,18 @@ def flight_cost(model: Model) -> cp_model.LinearExprT:
     )
 
 
+def changes_made(model: Model) -> cp_model.LinearExprT:
+    """Replanning: people moved plus twice those dropped, less what nobody can avoid (items with no option)."""
+    assert model.stakes is not None
+    stakes = model.stakes
+    terms = []
+    for (c, position), take in model.take.items():
+        first = model.classes[c].items[0]
+        terms.append(take * (stakes.move[first][position] - stakes.drop[first]))
+    constant = sum(stakes.drop[item] for item_class in model.classes for item in item_class.items)
+    return cp_model.LinearExpr.sum(terms) + constant
+
+
 def _class_value(model: Model, c: int, values: list[int]) -> int:
     return values[model.classes[c].items[0]]
 
@@ -244,13 +279,14 @@ RULES: tuple[Callable[[Model], None], ...] = (
     add_flight_use,
     add_segment_capacity,
     add_family_together,
+    add_frozen_flights,
     add_destination_caps,
 )
 
 
-def build_model(loads: Loads) -> Model:
+def build_model(loads: Loads, stakes: Stakes | None = None) -> Model:
     """The CP-SAT model of every capacity and group rule over the eligible options."""
-    model = Model(loads, classify(loads))
+    model = Model(loads, classify(loads, stakes), stakes=stakes)
     for rule in RULES:
         rule(model)
     return model
@@ -302,35 +338,49 @@ def expand(model: Model, solver: cp_model.CpSolver) -> dict[int, Option]:
     return chosen
 
 
-def solve(loads: Loads, settings: SolveSettings, warm_start: Occupancy, control: Control | None = None) -> Solution:
-    """Maximise placed priority, then minimise cost at that priority; never worse than the warm start."""
+def solve(
+    loads: Loads,
+    settings: SolveSettings,
+    warm_start: Occupancy,
+    control: Control | None = None,
+    stakes: Stakes | None = None,
+) -> Solution:
+    """Maximise placed priority, then (replanning) minimise changes, then minimise cost, each level kept by the next.
+
+    Never worse than the warm start, which must be a plan of the same rules (frozen flights included).
+    """
     started = time.monotonic()
     control = control or Control()
-    model = build_model(loads)
+    model = build_model(loads, stakes)
     if not model.take:
         return Solution({}, 0, True)
-    hint(model, warm_start.chosen)
-    priority = placed_priority(model)
-    model.cp.maximize(priority)
-    # Building the model of 100,000 people takes seconds of the budget too.
-    first = new_solver(settings, (settings.time_limit - (time.monotonic() - started)) * PRIORITY_PHASE_SHARE)
-    status = control.run(first, model.cp, Reporter(model, control, started))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # No plan from the solver in time: the warm start stands, with the best bound proven so far.
-        return Solution(dict(warm_start.chosen), _bound_without_plan(loads, first), False)
-    best = round(first.objective_value)
-    bound = math.floor(first.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
-    chosen = expand(model, first)
-
-    hint(model, chosen)
-    model.cp.add(priority >= best)
-    model.cp.minimize(flight_cost(model))
-    second = new_solver(settings, settings.time_limit - (time.monotonic() - started))
-    second_status = control.run(second, model.cp, Reporter(model, control, started, bound))
-    if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = expand(model, second)
-    is_optimal = status == cp_model.OPTIMAL and second_status == cp_model.OPTIMAL
-    return Solution(chosen, bound, is_optimal)
+    levels: list[tuple[cp_model.LinearExprT, bool]] = [(placed_priority(model), True)]
+    if stakes is not None:
+        levels.append((changes_made(model), False))
+    levels.append((flight_cost(model), False))
+    shares = PHASE_SHARES[len(levels)]
+    chosen, bound, proven = dict(warm_start.chosen), _upper_bound(loads), True
+    for level, ((objective, maximise), share) in enumerate(zip(levels, shares, strict=True)):
+        hint(model, chosen)
+        if maximise:
+            model.cp.maximize(objective)
+        else:
+            model.cp.minimize(objective)
+        # Building the model of 100,000 people takes seconds of the budget too.
+        solver = new_solver(settings, (settings.time_limit - (time.monotonic() - started)) * share)
+        status = control.run(solver, model.cp, Reporter(model, control, started, None if level == 0 else bound))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if level == 0:
+                # No plan from the solver in time: the warm start stands, with the best bound proven so far.
+                return Solution(chosen, _bound_without_plan(loads, solver), False)
+            return Solution(chosen, bound, False)
+        best = round(solver.objective_value)
+        if level == 0:
+            bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+        chosen = expand(model, solver)
+        proven = proven and status == cp_model.OPTIMAL
+        model.cp.add(objective >= best if maximise else objective <= best)
+    return Solution(chosen, bound, proven)
 
 
 def _upper_bound(loads: Loads) -> int:
