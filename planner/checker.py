@@ -3,8 +3,10 @@
 Written from the contract text alone, sharing no code with eligibility or the solver, so that a bug
 in one is caught by the other. Each violation names its rule: "coverage" (everyone exactly once,
 known ids, one non-empty manifest per flight), "manifest" (copied fields, stops, segments),
-"rule 1" to "rule 15", "objective" (objective and stats) and "reasons". Messages carry ids,
-airports, dates and counts, never names, birth dates or document numbers.
+"rule 1" to "rule 15", "objective" (objective and stats) and "reasons"; for a replan (a request with
+`previous`, replanning contract) also "frozen" (frozen flights keep their passengers, gain none) and
+"changes" (changes and change_summary against the previous plan). Messages carry ids, airports,
+dates and counts, never names, birth dates or document numbers.
 """
 
 from __future__ import annotations
@@ -18,14 +20,22 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar
 
-from planner.plan import Manifest, Passenger, Plan, Status
+from planner.plan import Change, ChangeKind, Manifest, Passenger, Plan, Status
 from planner.reasons import ReasonCode
-from planner.request import Destination, Document, Flight, Person, PlanRequest, Policy, Risk
+from planner.request import Destination, Document, Flight, Person, PlanRequest, Policy, Previous, Risk
 
 __all__ = ["Violation", "check_plan"]
 
 ADULT_AGE = 18
-RULE_ORDER = ("coverage", "manifest", *(f"rule {n}" for n in range(1, 17)), "objective", "reasons")
+RULE_ORDER = (
+    "coverage",
+    "manifest",
+    *(f"rule {n}" for n in range(1, 17)),
+    "objective",
+    "reasons",
+    "frozen",
+    "changes",
+)
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 RULE_OF_CODE = {
     ReasonCode.NO_FINAL_ORDER: 1,
@@ -101,6 +111,7 @@ def check_plan(request: PlanRequest, plan: Plan) -> list[Violation]:
         *check_objective(ctx, plan),
         *check_stats(ctx, plan),
         *check_reasons(ctx, plan),
+        *check_replan(ctx, plan),
     ]
     # Stable sort: grouped by rule, and within a rule in plan order, so equal inputs give equal lists.
     return sorted(violations, key=lambda v: RULE_RANK.get(v.rule, len(RULE_RANK)))
@@ -746,3 +757,188 @@ def can_deplane_at(ctx: Context, person: Person, flight: Flight, deplane: int) -
         return False
     expiries = [document.expires for document in accepted_documents(person, destination)]
     return any(not flight_failures(ctx, person, flight, board, deplane, expiries) for board in range(deplane))
+
+
+# --- replanning -----------------------------------------------------------------------------------
+
+Where = tuple[str, str, int | None]  # flight id, deplaning airport, deplane_index when given
+
+
+def check_replan(ctx: Context, plan: Plan) -> Iterator[Violation]:
+    """The replanning contract: frozen flights, and changes that match the two plans."""
+    previous = ctx.request.previous
+    if previous is None:
+        if plan.changes is not None or plan.change_summary is not None:
+            yield Violation("changes", "plan", "changes are given but the request has no previous plan")
+        return
+    yield from check_frozen(ctx, plan, previous)
+    yield from check_changes(ctx, plan, previous)
+
+
+def whereabouts(plan: Plan) -> dict[str, Where]:
+    """Person id -> where the plan puts them (first manifest naming them)."""
+    found: dict[str, Where] = {}
+    for manifest in plan.manifests:
+        for passenger in manifest.passengers:
+            found.setdefault(passenger.person_id, (manifest.flight_id, passenger.deplane, passenger.deplane_index))
+    return found
+
+
+def same_place(before: Where, after: Where) -> bool:
+    """Same flight and deplaning stop; stop indexes compared only when both plans give them."""
+    if before[:2] != after[:2]:
+        return False
+    return before[2] is None or after[2] is None or before[2] == after[2]
+
+
+def frozen_ids(ctx: Context, previous: Previous) -> list[str]:
+    """Flights of the request that are locked or whose first departure is before `freeze_before`."""
+    cutoff = previous.freeze_before
+    return [
+        flight.id
+        for flight in ctx.request.flights
+        if flight.id in previous.locked_flights
+        or (cutoff is not None and flight.stops[0].depart is not None and flight.stops[0].depart < cutoff)
+    ]
+
+
+def check_frozen(ctx: Context, plan: Plan, previous: Previous) -> Iterator[Violation]:
+    """A frozen flight gains nobody and keeps every previous passenger still allowed on it."""
+    before, after = whereabouts(previous.plan), whereabouts(plan)
+    frozen = frozen_ids(ctx, previous)
+    kept: list[tuple[str, Person, int]] = []
+    missing: list[str] = []
+    for flight_id in frozen:
+        for person_id, now in after.items():
+            if now[0] == flight_id and not (person_id in before and same_place(before[person_id], now)):
+                yield Violation(
+                    "frozen", f"flight {flight_id}", f"{person_id} was not there before (or not to {now[1]})"
+                )
+        for person_id, was in before.items():
+            if was[0] != flight_id:
+                continue
+            deplane = still_allowed(ctx, before, person_id, ctx.flights[flight_id])
+            if deplane is None:
+                continue
+            kept.append((flight_id, ctx.people[person_id], deplane))
+            if person_id not in after or not same_place(was, after[person_id]):
+                missing.append(person_id)
+    # A frozen set that no longer fits (a smaller aircraft, a lower cap) cannot be kept whole: the planner chooses.
+    if missing and frozen_set_fits(ctx, kept):
+        for person_id in missing:
+            yield Violation(
+                "frozen", f"flight {before[person_id][0]}", f"{person_id} is still allowed and was taken off"
+            )
+
+
+def still_allowed(ctx: Context, before: dict[str, Where], person_id: str, flight: Flight) -> int | None:
+    """The deplane position on a frozen flight if the person, and their whole family, may stay as before."""
+    person = ctx.people.get(person_id)
+    if person is None or person_failures(ctx, person):
+        return None
+    was = before[person_id]
+    positions = [d for d in range(1, len(flight.stops)) if flight.stops[d].airport == was[1]]
+    deplane = was[2] if was[2] in positions else (positions[0] if len(positions) == 1 else None)
+    if deplane is None:
+        return None
+    for member in family_of(ctx, person):
+        if person_failures(ctx, member) or member.id not in before or not same_place(before[member.id], was):
+            return None
+        if not can_deplane_at(ctx, member, flight, deplane):
+            return None
+    return deplane
+
+
+def frozen_set_fits(ctx: Context, kept: Sequence[tuple[str, Person, int]]) -> bool:
+    """Whether everyone a frozen flight may keep fits its seats and the caps together (latest boarding assumed)."""
+    by_flight: defaultdict[str, list[Placement]] = defaultdict(list)
+    for flight_id, person, deplane in kept:
+        flight = ctx.flights[flight_id]
+        destination = ctx.destinations[person.nationality]
+        expiries = [document.expires for document in accepted_documents(person, destination)]
+        boards = [b for b in range(deplane) if not flight_failures(ctx, person, flight, b, deplane, expiries)]
+        by_flight[flight_id].append(Placement(flight, person, boards[-1], deplane))
+    for flight_id, placements in by_flight.items():
+        flight = ctx.flights[flight_id]
+        people = [p.person for p in placements]
+        staff = officers_needed(ctx.request.policy, people) + medical_officers_needed(ctx.request.policy, people)
+        if any(count + staff + flight.reserved_seats > flight.seats for count in aboard_by_segment(flight, placements)):
+            return False
+    groups = list(by_flight.values())
+    return not any(
+        [*check_people_per_flight(d, groups), *check_flights_per_week(d, groups)] for d in ctx.request.destinations
+    )
+
+
+def check_changes(ctx: Context, plan: Plan, previous: Previous) -> Iterator[Violation]:
+    """`changes` lists exactly the people added, moved and dropped, with reasons; the summary counts them."""
+    if plan.changes is None or plan.change_summary is None:
+        yield Violation("changes", "plan", "a replan must give changes and change_summary")
+        return
+    before, after = whereabouts(previous.plan), whereabouts(plan)
+    expected: dict[str, ChangeKind] = {}
+    unchanged = 0
+    for person_id in dict.fromkeys([*before, *after]):
+        if person_id not in before:
+            expected[person_id] = ChangeKind.ADDED
+        elif person_id not in after:
+            expected[person_id] = ChangeKind.DROPPED
+        elif same_place(before[person_id], after[person_id]):
+            unchanged += 1
+        else:
+            expected[person_id] = ChangeKind.MOVED
+    given = {change.person_id: change for change in plan.changes}
+    if len(given) != len(plan.changes):
+        yield Violation("changes", "changes", "a person is listed more than once")
+    for person_id in sorted(set(expected) | set(given)):
+        yield from check_change(ctx, plan, person_id, expected.get(person_id), given.get(person_id), before, after)
+    counts = Counter(expected.values())
+    summary = plan.change_summary
+    wanted = {
+        "added": counts[ChangeKind.ADDED],
+        "moved": counts[ChangeKind.MOVED],
+        "dropped": counts[ChangeKind.DROPPED],
+        "unchanged": unchanged,
+    }
+    for field, value in wanted.items():
+        if getattr(summary, field) != value:
+            yield Violation(
+                "changes", f"change_summary.{field}", f"is {getattr(summary, field)}; the plans give {value}"
+            )
+
+
+def check_change(
+    ctx: Context,
+    plan: Plan,
+    person_id: str,
+    expected: ChangeKind | None,
+    change: Change | None,
+    before: dict[str, Where],
+    after: dict[str, Where],
+) -> Iterator[Violation]:
+    """One person's change entry: kind, from and to as the plans say, and reasons for every move or drop."""
+    where = f"person {person_id}"
+    if change is None:
+        yield Violation("changes", where, f"{expected} but not listed in changes")
+        return
+    if expected is None:
+        yield Violation("changes", where, f"listed as {change.change.value} but placed as before")
+        return
+    if change.change != expected:
+        yield Violation("changes", where, f"listed as {change.change.value}; the plans say {expected.value}")
+    was, now = before.get(person_id), after.get(person_id)
+    if (change.from_ is None) != (was is None) or (
+        was is not None and change.from_ is not None and (change.from_.flight_id, change.from_.deplane) != was[:2]
+    ):
+        yield Violation("changes", where, "`from` is not where the previous plan put them")
+    if (change.to is None) != (now is None) or (
+        now is not None and change.to is not None and (change.to.flight_id, change.to.deplane) != now[:2]
+    ):
+        yield Violation("changes", where, "`to` is not where this plan puts them")
+    if expected != ChangeKind.ADDED and not change.reasons:
+        yield Violation("changes", where, f"{expected.value} without a reason")
+    if expected == ChangeKind.DROPPED and person_id in ctx.people:
+        unplaced = {entry.person_id: entry for entry in plan.unplaced}.get(person_id)
+        codes = [r.code for r in unplaced.reasons] if unplaced else []
+        if [r.code for r in change.reasons] != codes:
+            yield Violation("changes", where, "a dropped person's reasons must be their unplaced reasons")
