@@ -1,9 +1,10 @@
-"""The `planner` command line: plan, check, manifest and generate."""
+"""The `planner` command line: plan (and replan), check, diff, manifest and generate."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from planner.parsing import RequestError, format_loc, parse_request
 from planner.plan import Plan
-from planner.request import PlanRequest
+from planner.request import PlanRequest, Previous
 from planner.solver import SolveSettings
 
 __all__ = ["main"]
@@ -52,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)"
     )
+    plan.add_argument("--previous", type=Path, metavar="PLAN.json", help="replan: the earlier plan to change least")
+    plan.add_argument("--freeze-before", metavar="TIMESTAMP", help="replan: flights departing earlier are frozen")
+    plan.add_argument("--lock", action="append", default=[], metavar="FLIGHT_ID", help="replan: freeze this flight too")
     plan.set_defaults(run=run_plan)
+
+    diff = commands.add_parser("diff", help="list who was added, moved or dropped from one plan to another")
+    diff.add_argument("old", type=Path, metavar="OLD_PLAN.json")
+    diff.add_argument("new", type=Path, metavar="NEW_PLAN.json")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=run_diff)
 
     check = commands.add_parser("check", help="list every rule a plan breaks (exit 1 when any)")
     check.add_argument("request", type=Path, metavar="REQUEST.json")
@@ -133,11 +143,27 @@ def run_plan(args: argparse.Namespace) -> int:
     from planner.planning import make_plan
 
     request = read_request(args.request)
+    if args.previous is not None:
+        request = with_previous(request, args)
+    elif args.freeze_before is not None or args.lock:
+        raise InputError("--freeze-before and --lock need --previous (or `previous` in the request)")
     settings = SolveSettings(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     plan = make_plan(request, settings)
     write_text(plan.to_json() + "\n", args.out)
     print(summarize(plan), file=sys.stderr)
     return EXIT_OK
+
+
+def with_previous(request: PlanRequest, args: argparse.Namespace) -> PlanRequest:
+    """The request as a replan of the plan given by --previous, frozen by --freeze-before and --lock."""
+    previous = json.loads(read_plan(args.previous).to_json())
+    raw = json.dumps({"plan": previous, "freeze_before": args.freeze_before, "locked_flights": args.lock})
+    try:
+        return request.model_copy(update={"previous": Previous.model_validate_json(raw)})
+    except ValidationError:
+        raise InputError(
+            "--freeze-before must be an ISO 8601 timestamp with an offset, like 2026-12-03T00:00:00Z"
+        ) from None
 
 
 def summarize(plan: Plan) -> str:
@@ -152,6 +178,12 @@ def summarize(plan: Plan) -> str:
         f"cost            {objective.cost}",
         f"time            {stats.solve_seconds:.2f} s",
     ]
+    if plan.change_summary is not None:
+        changed = plan.change_summary
+        lines.append(
+            f"changes         {changed.added} added, {changed.moved} moved, {changed.dropped} dropped, "
+            f"{changed.unchanged} unchanged"
+        )
     if codes:
         lines.append("unplaced reasons (a person may have several):")
         lines += [f"  {code:<28}{count}" for code, count in sorted(codes.items())]
@@ -179,6 +211,29 @@ def run_manifest(args: argparse.Namespace) -> int:
         flown = ", ".join(m.flight_id for m in plan.manifests) or "none"
         raise InputError(f"the plan puts nobody on flight {args.flight_id!r}; flights with passengers: {flown}")
     write_text(manifest_csv(manifest) if args.format == "csv" else manifest.to_json() + "\n", None)
+    return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from planner.replan import compare_plans
+
+    changes, summary = compare_plans(read_plan(args.old), read_plan(args.new))
+    if args.format == "json":
+        document = {
+            "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
+            "change_summary": summary.model_dump(mode="json"),
+        }
+        write_text(json.dumps(document, indent=2) + "\n", None)
+        return EXIT_OK
+    for change in changes:
+        was = f"{change.from_.flight_id} {change.from_.deplane}" if change.from_ else "-"
+        now = f"{change.to.flight_id} {change.to.deplane}" if change.to else "-"
+        why = "; ".join(f"{r.code.value}: {r.detail}" for r in change.reasons)
+        print(f"{change.change.value:<8} {change.person_id:<14} {was:<20} -> {now:<20} {why}".rstrip())
+    print(
+        f"{summary.added} added, {summary.moved} moved, {summary.dropped} dropped, {summary.unchanged} unchanged",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from planner.capacity import Occupancy
 from planner.eligibility import Item, Option, Roster, stop_failures
-from planner.plan import Change, ChangeKind, ChangeReason, ChangeSummary, Placement, Unplaced
+from planner.plan import Change, ChangeKind, ChangeReason, ChangeSummary, Placement, Plan, Unplaced
 from planner.reasons import ChangeCode
 from planner.request import Flight, Previous
 
-__all__ = ["Baseline", "Stakes", "Was", "describe_changes"]
+__all__ = ["Baseline", "Stakes", "Was", "compare_plans", "describe_changes"]
 
 # The replanning contract counts a dropped person twice and a moved person once.
 DROP_WEIGHT = 2
@@ -179,14 +179,7 @@ def describe_changes(
         changes.append(
             Change(person_id=person_id, change=ChangeKind.DROPPED, from_=placement(was), to=None, reasons=(gone,))
         )
-    counts = {kind: sum(change.change == kind for change in changes) for kind in ChangeKind}
-    summary = ChangeSummary(
-        added=counts[ChangeKind.ADDED],
-        moved=counts[ChangeKind.MOVED],
-        dropped=counts[ChangeKind.DROPPED],
-        unchanged=unchanged,
-    )
-    return tuple(changes), summary
+    return tuple(changes), summarize(changes, unchanged)
 
 
 def placement(was: Was) -> Placement:
@@ -235,3 +228,51 @@ def why_moved(baseline: Baseline, occupancy: Occupancy, member: int, item: int, 
         ]
     detail = "; ".join(blockers) or "the move lets the plan place more priority"
     return ChangeReason(code=ChangeCode.MOVED_FOR_PRIORITY, detail=f"{flight.id} to {was.deplane}: {detail}")
+
+
+def compare_plans(old: Plan, new: Plan) -> tuple[tuple[Change, ...], ChangeSummary]:
+    """The changes from one plan to another read from their manifests alone (`planner diff`).
+
+    Reasons come from the new plan: its own `changes` when it is a replan of the old one, else a dropped
+    person's unplaced reasons.
+    """
+    before = {p.person_id: (m.flight_id, p.deplane, p.deplane_index) for m in old.manifests for p in m.passengers}
+    after = {p.person_id: (m.flight_id, p.deplane, p.deplane_index) for m in new.manifests for p in m.passengers}
+    stated = {c.person_id: c.reasons for c in new.changes or ()}
+    unplaced = {u.person_id: tuple(ChangeReason(code=r.code, detail=r.detail) for r in u.reasons) for u in new.unplaced}
+    changes: list[Change] = []
+    unchanged = 0
+    for person_id in dict.fromkeys([*before, *after]):
+        was, now = before.get(person_id), after.get(person_id)
+        if was is not None and now is not None and same_stop(was, now):
+            unchanged += 1
+            continue
+        kind = ChangeKind.ADDED if was is None else ChangeKind.DROPPED if now is None else ChangeKind.MOVED
+        reasons = stated.get(person_id) or (unplaced.get(person_id, ()) if kind is ChangeKind.DROPPED else ())
+        if kind is ChangeKind.DROPPED and person_id not in unplaced and not reasons:
+            reasons = (ChangeReason(code=ChangeCode.NOT_IN_REQUEST, detail=f"{person_id} is not in the new plan"),)
+        changes.append(
+            Change(
+                person_id=person_id,
+                change=kind,
+                from_=Placement(flight_id=was[0], deplane=was[1]) if was else None,
+                to=Placement(flight_id=now[0], deplane=now[1]) if now else None,
+                reasons=reasons,
+            )
+        )
+    return tuple(changes), summarize(changes, unchanged)
+
+
+def same_stop(was: tuple[str, str, int | None], now: tuple[str, str, int | None]) -> bool:
+    """Same flight and deplaning airport; stop indexes compared only when both plans give them."""
+    return was[:2] == now[:2] and (None in (was[2], now[2]) or was[2] == now[2])
+
+
+def summarize(changes: Sequence[Change], unchanged: int) -> ChangeSummary:
+    counts = {kind: sum(change.change == kind for change in changes) for kind in ChangeKind}
+    return ChangeSummary(
+        added=counts[ChangeKind.ADDED],
+        moved=counts[ChangeKind.MOVED],
+        dropped=counts[ChangeKind.DROPPED],
+        unchanged=unchanged,
+    )
