@@ -93,6 +93,7 @@ class Job:
     seed: int
     request_sha256: str
     idempotency_key: str | None
+    replan_of: str | None
     cancel_requested: bool
     attempts: int
     elapsed_seconds: float | None
@@ -149,9 +150,18 @@ class JobStore:
     # Submission and reading
 
     def submit(
-        self, request: bytes, time_limit: float, seed: int, submitted_by: str, idempotency_key: str | None
+        self,
+        request: bytes,
+        time_limit: float,
+        seed: int,
+        submitted_by: str,
+        idempotency_key: str | None,
+        replan_of: str | None = None,
     ) -> tuple[Job, bool]:
-        """Queue a job, or give back the one this submitter queued before under the same key; True if new."""
+        """Queue a job, or give back the one this submitter queued before under the same key; True if new.
+
+        `replan_of` links a replan to the job whose plan it changes.
+        """
         if idempotency_key is not None and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             raise ValueError(f"an idempotency key has at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
         digest = hashlib.sha256(request).hexdigest()
@@ -160,7 +170,7 @@ class JobStore:
                 earlier = _find_by_key(session, submitted_by, idempotency_key)
                 if earlier is not None:
                     return _replay(earlier, digest, time_limit, seed), False
-                row = _insert_job(session, request, digest, time_limit, seed, submitted_by, idempotency_key)
+                row = _insert_job(session, request, digest, time_limit, seed, submitted_by, idempotency_key, replan_of)
                 return _job(row), True
         except IntegrityError:
             # On PostgreSQL another process may insert the same key between our look-up and our insert.
@@ -388,6 +398,7 @@ def _insert_job(
     seed: int,
     submitted_by: str,
     idempotency_key: str | None,
+    replan_of: str | None,
 ) -> JobRow:
     """Insert a queued job and its first event."""
     now = _now()
@@ -401,6 +412,7 @@ def _insert_job(
         request=request,
         request_sha256=digest,
         idempotency_key=idempotency_key,
+        replan_of=replan_of,
         cancel_requested=False,
         attempts=0,
     )
@@ -500,6 +512,7 @@ def _job(row: JobRow) -> Job:
         seed=row.seed,
         request_sha256=row.request_sha256,
         idempotency_key=row.idempotency_key,
+        replan_of=row.replan_of,
         cancel_requested=row.cancel_requested,
         attempts=row.attempts,
         elapsed_seconds=row.elapsed_seconds,

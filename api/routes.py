@@ -156,6 +156,34 @@ def cancel_plan(plan_id: str, who: Planner, store: Store) -> JobView:
     return job_view(job)
 
 
+@router.post(
+    "/v1/plans/{plan_id}/replan",
+    status_code=202,
+    response_model=JobView,
+    openapi_extra=PLAN_REQUEST_BODY,
+    summary="Replan a changed request against this job's plan; `previous` defaults to that plan, frozen before as_of",
+    responses={200: {"model": JobView, "description": "the same job, for a repeated Idempotency-Key"}},
+)
+async def replan_plan(
+    plan_id: str,
+    request: Request,
+    response: Response,
+    who: Planner,
+    store: Store,
+    settings: Config,
+    time_limit_seconds: Annotated[float | None, Query(gt=0, le=3600)] = None,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JobView:
+    body = await request.body()
+    limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
+    job, created = await run_in_threadpool(accept_replan, store, plan_id, body, limit, seed, who.name, idempotency_key)
+    store.audit(who.name, who.role, "submit", job.id, f"replan of {plan_id}")
+    response.status_code = 202 if created else 200
+    response.headers["Location"] = f"/v1/plans/{job.id}"
+    return job_view(job)
+
+
 @router.get("/v1/audit", response_model=AuditPage, summary="Who did what when, newest first")
 def get_audit(who: Auditor, store: Store, limit: Limit = 50, cursor: Cursor = None) -> AuditPage:
     entries, next_cursor = store.audit_log(limit, cursor)
@@ -184,6 +212,40 @@ def accept_submission(
     """Validate the request (a RequestError becomes a 422 listing every problem) and queue it."""
     parse_request(body)
     return store.submit(body, time_limit, seed, who, idempotency_key)
+
+
+def accept_replan(
+    store: JobStore,
+    plan_id: str,
+    body: bytes,
+    time_limit: float,
+    seed: int,
+    who: str,
+    idempotency_key: str | None,
+) -> tuple[Job, bool]:
+    """Queue a changed request as a replan of plan `plan_id`, its plan filled in as `previous` unless given."""
+    previous = finished_plan(store, plan_id)
+    replan = with_previous(body, previous)
+    parse_request(replan)
+    return store.submit(replan, time_limit, seed, who, idempotency_key, replan_of=plan_id)
+
+
+def with_previous(body: bytes, plan: bytes) -> bytes:
+    """The request body with `previous` set to the plan, frozen before the request's as_of, unless it has one.
+
+    Flights that left before the request was made cannot change. A body that is not a JSON object is left
+    as it is, for the parser to say what is wrong with it.
+    """
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return body
+    if not isinstance(raw, dict) or "previous" in raw:
+        return body
+    previous: dict[str, Any] = {"plan": json.loads(plan)}
+    if isinstance(raw.get("as_of"), str):
+        previous["freeze_before"] = raw["as_of"]
+    return json.dumps({**raw, "previous": previous}).encode()
 
 
 def find_job(store: JobStore, plan_id: str) -> Job:

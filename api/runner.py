@@ -204,8 +204,11 @@ def record_outcome(
 
 
 def summary_of(plan: Plan) -> dict[str, Any]:
-    """The `summary` of a finished job: objective and stats of its plan."""
-    return {"objective": plan.objective.model_dump(), "stats": plan.stats.model_dump()}
+    """The `summary` of a finished job: objective and stats of its plan, and a replan's change counts."""
+    summary = {"objective": plan.objective.model_dump(), "stats": plan.stats.model_dump()}
+    if plan.change_summary is not None:
+        summary["change_summary"] = plan.change_summary.model_dump()
+    return summary
 
 
 def invalid_request_problem(error: RequestError) -> dict[str, Any]:

@@ -159,6 +159,8 @@ class JobRow(Base):
     request: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     request_sha256: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH))
+    # The job whose plan this one replans (POST /v1/plans/{id}/replan), if any.
+    replan_of: Mapped[str | None] = mapped_column(String(32), index=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean)
     attempts: Mapped[int] = mapped_column(Integer)
     elapsed_seconds: Mapped[float | None] = mapped_column(Float)

@@ -36,6 +36,8 @@ class JobView(View):
     progress: ProgressView
     summary: dict[str, Any] | None
     error: dict[str, Any] | None
+    # Additive to the HTTP contract: the job whose plan this job replans.
+    replan_of: str | None = None
 
 
 class JobPage(View):
@@ -75,6 +77,7 @@ def job_view(job: Job) -> JobView:
         ),
         summary=job.summary,
         error=job.error,
+        replan_of=job.replan_of,
     )
 
 

@@ -576,6 +576,72 @@ def check_running_job_cancels_with_plan(client: TestClient, keys: Keys, long_id:
 # GET /v1/audit
 
 
+# POST /v1/plans/{id}/replan
+
+
+def replanned(keys: Keys, client: TestClient, example_id: str, changed: Json, query: str = "") -> Json:
+    """Replan `changed` against the example's plan as the planner; the finished replan job."""
+    response = client.post(
+        f"/v1/plans/{example_id}/replan{query}", content=json.dumps(changed), headers=keys.headers(Role.PLANNER)
+    )
+    assert response.status_code == 202, response.text
+    job = as_json(response)
+    assert response.headers["location"] == f"/v1/plans/{job['id']}"
+    assert job["replan_of"] == example_id
+    return wait_finished(client, keys, job["id"])
+
+
+def test_replan_fills_previous_from_the_plan_and_reports_changes(
+    client: TestClient, keys: Keys, example_id: str
+) -> None:
+    changed = json.loads(EXAMPLE)
+    changed["people"][1]["holds"] = [{"kind": "stay_of_removal"}]  # P-0002, of family FAM-1 with P-0001
+    job = replanned(keys, client, example_id, changed)
+    assert job["status"] == "succeeded"
+    assert job["summary"]["change_summary"] == {"added": 0, "moved": 0, "dropped": 2, "unchanged": 1}
+    plan = Plan.model_validate_json(client.get(f"/v1/plans/{job['id']}/result", headers=keys.headers(Role.VIEWER)).text)
+    assert {c.person_id: [r.code.value for r in c.reasons] for c in plan.changes or ()} == {
+        "P-0001": ["FAMILY_MEMBER_INELIGIBLE"],
+        "P-0002": ["LEGAL_HOLD"],
+    }
+
+
+def test_replan_keeps_a_previous_given_in_the_body(client: TestClient, keys: Keys, example_id: str) -> None:
+    previous = client.get(f"/v1/plans/{example_id}/result", headers=keys.headers(Role.VIEWER)).json()
+    changed = json.loads(EXAMPLE)
+    # P-0006's hold is lifted, but RPN-101 is locked and RPN-102 lands on a Saturday, which GTM refuses.
+    changed["people"][5]["holds"] = []
+    changed["previous"] = {"plan": previous, "locked_flights": ["RPN-101"]}
+    job = replanned(keys, client, example_id, changed)
+    plan = Plan.model_validate_json(client.get(f"/v1/plans/{job['id']}/result", headers=keys.headers(Role.VIEWER)).text)
+    assert [m.flight_id for m in plan.manifests] == ["RPN-101"]
+    assert sorted(p.person_id for p in plan.manifests[0].passengers) == ["P-0001", "P-0002", "P-0003"]
+    (left_off,) = [u for u in plan.unplaced if u.person_id == "P-0006"]
+    assert "RPN-101 is frozen (locked)" in left_off.reasons[0].detail
+
+
+def test_replan_of_unknown_plan_is_404(client: TestClient, keys: Keys) -> None:
+    response = client.post(f"/v1/plans/{'0' * 32}/replan", content=EXAMPLE, headers=keys.headers(Role.PLANNER))
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.AUDITOR])
+def test_replan_by_other_roles_is_403(client: TestClient, keys: Keys, example_id: str, role: Role) -> None:
+    assert_problem(client.post(f"/v1/plans/{example_id}/replan", content=EXAMPLE, headers=keys.headers(role)), 403)
+
+
+def test_invalid_replan_lists_each_bad_field(client: TestClient, keys: Keys, example_id: str) -> None:
+    changed = json.loads(EXAMPLE)
+    changed["people"][0]["birth_date"] = "not a date"
+    changed["previous"] = {"plan": {"status": "optimal"}}
+    response = client.post(
+        f"/v1/plans/{example_id}/replan", content=json.dumps(changed), headers=keys.headers(Role.PLANNER)
+    )
+    locations = error_locs(assert_problem(response, 422))
+    assert ["body", "people", 0, "birth_date"] in locations
+    assert ["body", "previous", "plan", "objective"] in locations
+
+
 @pytest.mark.parametrize("role", [Role.PLANNER, Role.VIEWER])
 def test_audit_is_for_auditor_only(client: TestClient, keys: Keys, role: Role) -> None:
     assert_problem(client.get("/v1/audit", headers=keys.headers(role)), 403)

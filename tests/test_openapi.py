@@ -37,6 +37,7 @@ CONTRACT: dict[tuple[str, str], set[int]] = {
     ("get", f"{PLAN}/manifests/{{flight_id}}"): {401, 403, 404, 409, 422},
     ("get", f"{PLAN}/unplaced"): {401, 403, 404, 409, 422},
     ("post", f"{PLAN}/cancel"): {401, 403, 404},
+    ("post", f"{PLAN}/replan"): {401, 403, 404, 409, 413, 422},
     ("get", "/v1/audit"): {401, 403, 422},
     ("get", "/healthz"): set(),
     ("get", "/readyz"): set(),
@@ -49,6 +50,7 @@ SUCCESS_SCHEMAS = {
     ("get", f"{PLAN}/result", "200"): "Plan",
     ("get", f"{PLAN}/manifests/{{flight_id}}", "200"): "Manifest",
     ("post", f"{PLAN}/cancel", "200"): "JobView",
+    ("post", f"{PLAN}/replan", "202"): "JobView",
     ("get", "/v1/audit", "200"): "AuditPage",
 }
 OPEN_ROUTES = {("get", "/healthz"), ("get", "/readyz")}
