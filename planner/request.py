@@ -200,6 +200,11 @@ Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 
 
+def format_position(loc: Loc) -> str:
+    """`manifests[0].passengers[2]` for a location inside the previous plan."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]).lstrip(".")
+
+
 def raise_problems(title: str, problems: list[Problem]) -> None:
     """Raise every problem at once, each at its own location, as one pydantic ValidationError."""
     if problems:
@@ -275,6 +280,23 @@ class Previous(Frozen):
     # Both optional: a replan with neither freezes nothing and only minimises changes.
     freeze_before: Timestamp | None = None
     locked_flights: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def check_placed_once(self) -> Self:
+        """The previous plan has one manifest per flight and places each person at most once."""
+        manifests = self.plan.manifests
+        problems: list[Problem] = [
+            (("plan", "manifests", later, "flight_id"), f"repeats manifests[{first}].flight_id; it must be unique")
+            for first, later in duplicate_positions([m.flight_id for m in manifests])
+        ]
+        where = [(("plan", "manifests", m, "passengers", p), manifest.passengers[p].person_id) for m, manifest in
+                 enumerate(manifests) for p in range(len(manifest.passengers))]  # fmt: skip
+        problems += [
+            (where[later][0], f"places the person of {format_position(where[first][0])} a second time")
+            for first, later in duplicate_positions([person_id for _, person_id in where])
+        ]
+        raise_problems(type(self).__name__, problems)
+        return self
 
 
 class PlanRequest(Frozen):
