@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.capacity import Loads, Occupancy
+from planner.classes import ItemClass, classify
 from planner.eligibility import Option
 from planner.replan import Stakes
 
@@ -108,14 +109,6 @@ class Solution:
 
 
 @dataclass
-class ItemClass:
-    """Items the model cannot tell apart: same priority, escorts, seats on every option."""
-
-    items: list[int]
-    options: list[int] = field(default_factory=list)  # option positions, shared by every item of the class
-
-
-@dataclass
 class Model:
     """The CP-SAT model and the variables the rules and objective read."""
 
@@ -129,26 +122,6 @@ class Model:
     officers: dict[int, cp_model.IntVar] = field(default_factory=dict)
     medics: dict[int, cp_model.IntVar] = field(default_factory=dict)
     serves: dict[tuple[str, tuple[int, int], int], cp_model.IntVar] = field(default_factory=dict)
-
-
-def classify(loads: Loads, stakes: Stakes | None = None) -> list[ItemClass]:
-    """Group items whose every option, load, escort need, priority and (in a replan) change cost are the same."""
-    classes: dict[tuple[object, ...], ItemClass] = {}
-    for index, item in enumerate(loads.items):
-        shape = tuple((o.flight, o.deplane, tuple(sorted(o.boards))) for o in item.options)
-        key: tuple[object, ...] = (
-            loads.priority[index],
-            loads.size[index],
-            loads.officer_units[index],
-            loads.medical[index],
-            shape,
-        )
-        if stakes is not None:
-            key += (stakes.drop[index], stakes.move[index], index in stakes.forced)
-        if key not in classes:
-            classes[key] = ItemClass([], list(range(len(item.options))))
-        classes[key].items.append(index)
-    return list(classes.values())
 
 
 def add_choice(model: Model) -> None:
