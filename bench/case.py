@@ -32,7 +32,7 @@ def main() -> None:
     loads = Loads(roster, assess(roster).items)
     greedy = plan_greedily(loads)
     greedy_seconds = time.monotonic() - started
-    greedy_priority, greedy_cost = value(greedy)
+    greedy_priority, _, greedy_cost = value(greedy)
 
     started = time.monotonic()
     plan = make_plan(parse_request(text), SolveSettings(time_limit=args.time_limit, workers=args.workers))
