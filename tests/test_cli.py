@@ -227,3 +227,20 @@ def test_diff_of_a_missing_plan_exits_2(example_plan: Path, tmp_path: Path) -> N
     result = planner("diff", example_plan, tmp_path / "absent.json")
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_check_of_a_replan_takes_the_previous_plan_too(
+    example_plan: Path, changed_example: Path, replanned: tuple[Path, str]
+) -> None:
+    path, _ = replanned
+    freeze = ("--freeze-before", "2026-12-01T00:00:00Z")
+    assert planner("check", changed_example, path, "--previous", example_plan, *freeze).returncode == 0
+    # Without it, the plan's changes have nothing to be changes from.
+    alone = planner("check", changed_example, path)
+    assert alone.returncode == 1
+    assert "changes: plan: changes are given but the request has no previous plan" in alone.stdout
+    # Locking RPN-101 makes P-0008, added to it, a violation of the frozen flight.
+    locked = planner("check", changed_example, path, "--previous", example_plan, "--lock", "RPN-101")
+    assert locked.returncode == 1
+    assert "frozen: flight RPN-101: P-0008 was not there before" in locked.stdout
+    assert planner("check", changed_example, path, "--lock", "RPN-101").returncode == 2
