@@ -53,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)"
     )
-    plan.add_argument("--previous", type=Path, metavar="PLAN.json", help="replan: the earlier plan to change least")
-    plan.add_argument("--freeze-before", metavar="TIMESTAMP", help="replan: flights departing earlier are frozen")
-    plan.add_argument("--lock", action="append", default=[], metavar="FLIGHT_ID", help="replan: freeze this flight too")
+    add_replan_arguments(plan)
     plan.set_defaults(run=run_plan)
 
     diff = commands.add_parser("diff", help="list who was added, moved or dropped from one plan to another")
@@ -67,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="list every rule a plan breaks (exit 1 when any)")
     check.add_argument("request", type=Path, metavar="REQUEST.json")
     check.add_argument("plan", type=Path, metavar="PLAN.json")
+    add_replan_arguments(check)
     check.set_defaults(run=run_check)
 
     manifest = commands.add_parser("manifest", help="print one flight's manifest")
@@ -84,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=run_generate)
     add_plugin_commands(commands)
     return parser
+
+
+def add_replan_arguments(command: argparse.ArgumentParser) -> None:
+    """--previous, --freeze-before and --lock: the request's `previous` given on the command line."""
+    command.add_argument("--previous", type=Path, metavar="PLAN.json", help="replan: the earlier plan to change least")
+    command.add_argument("--freeze-before", metavar="TIMESTAMP", help="replan: flights departing earlier are frozen")
+    command.add_argument(
+        "--lock", action="append", default=[], metavar="FLIGHT_ID", help="replan: freeze this flight too"
+    )
 
 
 def add_plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -142,16 +150,22 @@ def write_text(text: str, out: Path | None) -> None:
 def run_plan(args: argparse.Namespace) -> int:
     from planner.planning import make_plan
 
-    request = read_request(args.request)
-    if args.previous is not None:
-        request = with_previous(request, args)
-    elif args.freeze_before is not None or args.lock:
-        raise InputError("--freeze-before and --lock need --previous (or `previous` in the request)")
+    request = read_replan_request(args)
     settings = SolveSettings(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     plan = make_plan(request, settings)
     write_text(plan.to_json() + "\n", args.out)
     print(summarize(plan), file=sys.stderr)
     return EXIT_OK
+
+
+def read_replan_request(args: argparse.Namespace) -> PlanRequest:
+    """The request file, made a replan when --previous is given (--freeze-before and --lock only with it)."""
+    request = read_request(args.request)
+    if args.previous is not None:
+        return with_previous(request, args)
+    if args.freeze_before is not None or args.lock:
+        raise InputError("--freeze-before and --lock need --previous (or `previous` in the request)")
+    return request
 
 
 def with_previous(request: PlanRequest, args: argparse.Namespace) -> PlanRequest:
@@ -193,7 +207,7 @@ def summarize(plan: Plan) -> str:
 def run_check(args: argparse.Namespace) -> int:
     from planner.checker import check_plan
 
-    request = read_request(args.request)
+    request = read_replan_request(args)
     plan = read_plan(args.plan)
     violations = check_plan(request, plan)
     for violation in violations:

@@ -134,3 +134,113 @@ def test_generate_is_deterministic() -> None:
 def test_bad_arguments_exit_2() -> None:
     assert planner("plan", EXAMPLE, "--time-limit", "0").returncode == 2
     assert planner("generate", "--people", "0", "--flights", "1").returncode == 2
+
+
+# --- replanning: plan --previous, --freeze-before, --lock, and diff ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def changed_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The contract example a day on: P-0003 has a stay of removal, and P-0008 is ready at once."""
+    raw = json.loads(EXAMPLE.read_text())
+    people = {person["id"]: person for person in raw["people"]}
+    people["P-0003"]["holds"] = [{"kind": "stay_of_removal", "note": "granted"}]
+    people["P-0008"]["ready_from"] = None
+    path = tmp_path_factory.mktemp("changed") / "changed.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.fixture(scope="module")
+def replanned(example_plan: Path, changed_example: Path) -> tuple[Path, str]:
+    """The changed example replanned against the first plan, and the summary the command printed."""
+    out = changed_example.with_name("replan.json")
+    result = planner("plan", changed_example, "--previous", example_plan, "--freeze-before", "2026-12-01T00:00:00Z",
+                     "--out", out, "--time-limit", "10")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out, result.stderr
+
+
+def test_plan_with_previous_lists_changes_and_counts_them(replanned: tuple[Path, str]) -> None:
+    path, summary = replanned
+    plan = json.loads(path.read_text())
+    assert plan["change_summary"] == {"added": 1, "moved": 0, "dropped": 1, "unchanged": 2}
+    changes = {
+        c["person_id"]: (c["change"], c["from"], c["to"], [r["code"] for r in c["reasons"]]) for c in plan["changes"]
+    }
+    assert changes == {
+        "P-0003": ("dropped", {"flight_id": "RPN-101", "deplane": "SAP"}, None, ["LEGAL_HOLD"]),
+        "P-0008": ("added", None, {"flight_id": "RPN-101", "deplane": "GUA"}, []),
+    }
+    assert "changes         1 added, 0 moved, 1 dropped, 2 unchanged" in summary
+
+
+def test_a_locked_flight_takes_nobody_new(example_plan: Path, changed_example: Path) -> None:
+    result = planner("plan", changed_example, "--previous", example_plan, "--lock", "RPN-101", "--time-limit", "10")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert [c["person_id"] for c in plan["changes"]] == ["P-0003"]
+    left_off = {u["person_id"]: u["reasons"] for u in plan["unplaced"]}
+    assert left_off["P-0008"][0]["code"] == "NOT_SELECTED"
+    assert "RPN-101 is frozen (locked)" in left_off["P-0008"][0]["detail"]
+
+
+@pytest.mark.parametrize("stamp", ["2026-12-03T06:00:00", "tomorrow", "2026-13-01T00:00:00Z"])
+def test_freeze_before_without_a_valid_timestamp_exits_2(example_plan: Path, stamp: str) -> None:
+    result = planner("plan", EXAMPLE, "--previous", example_plan, "--freeze-before", stamp)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "--freeze-before must be an ISO 8601 timestamp with an offset" in result.stderr
+
+
+@pytest.mark.parametrize("flag", [["--lock", "RPN-101"], ["--freeze-before", "2026-12-01T00:00:00Z"]])
+def test_freeze_and_lock_without_a_previous_plan_exit_2(flag: list[str]) -> None:
+    result = planner("plan", EXAMPLE, *flag)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "need --previous" in result.stderr
+
+
+def test_diff_as_text_and_json(example_plan: Path, replanned: tuple[Path, str]) -> None:
+    path, _ = replanned
+    text = planner("diff", example_plan, path)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[:6] == ["dropped", "P-0003", "RPN-101", "SAP", "->", "-"]
+    assert "LEGAL_HOLD: " in lines[0]
+    assert lines[1].split() == ["added", "P-0008", "-", "->", "RPN-101", "GUA"]
+    assert "1 added, 0 moved, 1 dropped, 2 unchanged" in text.stderr
+    as_json = planner("diff", example_plan, path, "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document["change_summary"] == {"added": 1, "moved": 0, "dropped": 1, "unchanged": 2}
+    assert [(c["person_id"], c["change"]) for c in document["changes"]] == [("P-0003", "dropped"), ("P-0008", "added")]
+    # Reversed, the diff reads the other way round; a first plan has no `changes`, so a drop takes its unplaced reasons.
+    back = json.loads(planner("diff", path, example_plan, "--format", "json").stdout)
+    assert back["change_summary"] == {"added": 1, "moved": 0, "dropped": 1, "unchanged": 2}
+    dropped = next(c for c in back["changes"] if c["change"] == "dropped")
+    assert (dropped["person_id"], [r["code"] for r in dropped["reasons"]]) == ("P-0008", ["NO_ELIGIBLE_FLIGHT"])
+
+
+def test_diff_of_a_missing_plan_exits_2(example_plan: Path, tmp_path: Path) -> None:
+    result = planner("diff", example_plan, tmp_path / "absent.json")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_check_of_a_replan_takes_the_previous_plan_too(
+    example_plan: Path, changed_example: Path, replanned: tuple[Path, str]
+) -> None:
+    path, _ = replanned
+    freeze = ("--freeze-before", "2026-12-01T00:00:00Z")
+    assert planner("check", changed_example, path, "--previous", example_plan, *freeze).returncode == 0
+    # Without it, the plan's changes have nothing to be changes from.
+    alone = planner("check", changed_example, path)
+    assert alone.returncode == 1
+    assert "changes: plan: changes are given but the request has no previous plan" in alone.stdout
+    # Locking RPN-101 makes P-0008, added to it, a violation of the frozen flight.
+    locked = planner("check", changed_example, path, "--previous", example_plan, "--lock", "RPN-101")
+    assert locked.returncode == 1
+    assert "frozen: flight RPN-101: P-0008 was not there before" in locked.stdout
+    assert planner("check", changed_example, path, "--lock", "RPN-101").returncode == 2
