@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -161,7 +162,7 @@ def cancel_plan(plan_id: str, who: Planner, store: Store) -> JobView:
     status_code=202,
     response_model=JobView,
     openapi_extra=PLAN_REQUEST_BODY,
-    summary="Replan a changed request against this job's plan; `previous` defaults to that plan, frozen before as_of",
+    summary="Replan a changed request against this job's plan (its `previous`, unless the body has one)",
     responses={200: {"model": JobView, "description": "the same job, for a repeated Idempotency-Key"}},
 )
 async def replan_plan(
@@ -174,10 +175,17 @@ async def replan_plan(
     time_limit_seconds: Annotated[float | None, Query(gt=0, le=3600)] = None,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    freeze_before: Annotated[
+        str | None, Query(max_length=64, description="flights departing earlier keep their passengers")
+    ] = None,
+    locked_flights: Annotated[list[str] | None, Query(description="flights that keep their passengers")] = None,
 ) -> JobView:
     body = await request.body()
     limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
-    job, created = await run_in_threadpool(accept_replan, store, plan_id, body, limit, seed, who.name, idempotency_key)
+    freeze = Freeze(freeze_before, tuple(locked_flights or ()))
+    job, created = await run_in_threadpool(
+        accept_replan, store, plan_id, body, freeze, limit, seed, who.name, idempotency_key
+    )
     store.audit(who.name, who.role, "submit", job.id, f"replan of {plan_id}")
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/v1/plans/{job.id}"
@@ -214,10 +222,19 @@ def accept_submission(
     return store.submit(body, time_limit, seed, who, idempotency_key)
 
 
+@dataclass(frozen=True)
+class Freeze:
+    """The replan query's `freeze_before` and `locked_flights`, for a body without its own `previous`."""
+
+    before: str | None
+    locked: tuple[str, ...]
+
+
 def accept_replan(
     store: JobStore,
     plan_id: str,
     body: bytes,
+    freeze: Freeze,
     time_limit: float,
     seed: int,
     who: str,
@@ -225,16 +242,17 @@ def accept_replan(
 ) -> tuple[Job, bool]:
     """Queue a changed request as a replan of plan `plan_id`, its plan filled in as `previous` unless given."""
     previous = finished_plan(store, plan_id)
-    replan = with_previous(body, previous)
+    replan = with_previous(body, previous, freeze)
     parse_request(replan)
     return store.submit(replan, time_limit, seed, who, idempotency_key, replan_of=plan_id)
 
 
-def with_previous(body: bytes, plan: bytes) -> bytes:
-    """The request body with `previous` set to the plan, frozen before the request's as_of, unless it has one.
+def with_previous(body: bytes, plan: bytes, freeze: Freeze) -> bytes:
+    """The request body with `previous` set to the plan and the query's freeze, unless it has its own.
 
-    Flights that left before the request was made cannot change. A body that is not a JSON object is left
-    as it is, for the parser to say what is wrong with it.
+    Nothing is frozen unless asked: every flight of the request, departed or not, is re-checked against
+    its `as_of` (a flight that has left fails rule 10), so freezing by `as_of` would keep nothing.
+    A body that is not a JSON object is left as it is, for the parser to say what is wrong with it.
     """
     try:
         raw = json.loads(body)
@@ -242,9 +260,7 @@ def with_previous(body: bytes, plan: bytes) -> bytes:
         return body
     if not isinstance(raw, dict) or "previous" in raw:
         return body
-    previous: dict[str, Any] = {"plan": json.loads(plan)}
-    if isinstance(raw.get("as_of"), str):
-        previous["freeze_before"] = raw["as_of"]
+    previous = {"plan": json.loads(plan), "freeze_before": freeze.before, "locked_flights": list(freeze.locked)}
     return json.dumps({**raw, "previous": previous}).encode()
 
 

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from planner.parsing import RequestError, format_loc, parse_request
 from planner.plan import Plan
 from planner.request import PlanRequest, Previous
-from planner.solver import SolveSettings
 
 __all__ = ["main"]
 
@@ -151,6 +150,8 @@ def run_plan(args: argparse.Namespace) -> int:
     from planner.planning import make_plan
 
     request = read_replan_request(args)
+    from planner.solver import SolveSettings  # here: ortools takes seconds to import, which other commands skip
+
     settings = SolveSettings(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     plan = make_plan(request, settings)
     write_text(plan.to_json() + "\n", args.out)

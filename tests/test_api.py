@@ -620,6 +620,22 @@ def test_replan_keeps_a_previous_given_in_the_body(client: TestClient, keys: Key
     assert "RPN-101 is frozen (locked)" in left_off.reasons[0].detail
 
 
+def test_replan_freezes_the_flights_the_query_names(client: TestClient, keys: Keys, example_id: str) -> None:
+    changed = json.loads(EXAMPLE)
+    changed["people"][5]["holds"] = []  # P-0006 could now join RPN-101, were it not locked
+    job = replanned(keys, client, example_id, changed, "?locked_flights=RPN-101&freeze_before=2026-12-01T00:00:00Z")
+    plan = Plan.model_validate_json(client.get(f"/v1/plans/{job['id']}/result", headers=keys.headers(Role.VIEWER)).text)
+    assert plan.change_summary is not None
+    assert plan.change_summary.model_dump() == {"added": 0, "moved": 0, "dropped": 0, "unchanged": 3}
+
+
+def test_replan_with_a_bad_freeze_time_is_422(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.post(
+        f"/v1/plans/{example_id}/replan?freeze_before=tomorrow", content=EXAMPLE, headers=keys.headers(Role.PLANNER)
+    )
+    assert ["body", "previous", "freeze_before"] in error_locs(assert_problem(response, 422))
+
+
 def test_replan_of_unknown_plan_is_404(client: TestClient, keys: Keys) -> None:
     response = client.post(f"/v1/plans/{'0' * 32}/replan", content=EXAMPLE, headers=keys.headers(Role.PLANNER))
     assert_problem(response, 404)
