@@ -257,9 +257,9 @@ RULES: tuple[Callable[[Model], None], ...] = (
 )
 
 
-def build_model(loads: Loads, stakes: Stakes | None = None) -> Model:
+def build_model(loads: Loads, stakes: Stakes | None = None, classes: list[ItemClass] | None = None) -> Model:
     """The CP-SAT model of every capacity and group rule over the eligible options."""
-    model = Model(loads, classify(loads, stakes), stakes=stakes)
+    model = Model(loads, classes if classes is not None else classify(loads, stakes), stakes=stakes)
     for rule in RULES:
         rule(model)
     return model
@@ -317,6 +317,7 @@ def solve(
     warm_start: Occupancy,
     control: Control | None = None,
     stakes: Stakes | None = None,
+    classes: list[ItemClass] | None = None,
 ) -> Solution:
     """Maximise placed priority, then (replanning) minimise changes, then minimise cost, each level kept by the next.
 
@@ -324,7 +325,7 @@ def solve(
     """
     started = time.monotonic()
     control = control or Control()
-    model = build_model(loads, stakes)
+    model = build_model(loads, stakes, classes)
     if not model.take:
         return Solution({}, 0, True)
     levels: list[tuple[cp_model.LinearExprT, bool]] = [(placed_priority(model), True)]
