@@ -453,5 +453,7 @@ def translate(reading: Reading, loc: Loc, message: str) -> str:
             return f"row {place.row}"
         return f"row {place.row} column {place.column}" if place.sheet == here.sheet else str(place)
 
+    if loc[-1:] == ("stops",) and message.startswith("Tuple should have at least"):
+        return "a flight needs at least two stops, one row each"
     text = REFERENCE.sub(cell, message)
     return text if text != message or not message.startswith("unknown key") else f"{message} ({format_loc(loc)})"
