@@ -24,7 +24,7 @@ FONT_PATHS = (
 )
 DOCUMENT_NAMES = {
     "passport": "Passport",
-    "emergency_travel_document": "Emergency travel doc.",
+    "emergency_travel_document": "Emergency travel document",
     "laissez_passer": "Laissez-passer",
     "national_id": "National ID",
 }
@@ -70,9 +70,16 @@ class ManifestDocument(FPDF):
         self.set_font(self.family, "", 9)
 
     def grid(self, headings: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
-        """A table whose heading row repeats on every page it runs over."""
+        """A table of columns this wide (mm), whose heading row repeats on every page it runs over."""
         self.set_font(self.family, "", 9)
-        with self.table(col_widths=widths, line_height=LINE - 1, first_row_as_headings=True, padding=1) as table:
+        with self.table(
+            col_widths=widths,
+            width=min(sum(widths), self.epw),
+            align="LEFT",
+            text_align="LEFT",
+            line_height=4.5,
+            padding=0.8,
+        ) as table:
             for line in [headings, *rows]:
                 row = table.row()
                 for value in line:
@@ -117,7 +124,7 @@ def write_route(pdf: ManifestDocument, flight: Flight) -> None:
         [str(index + 1), stop.airport, local_time(stop.arrive), local_time(stop.depart)]
         for index, stop in enumerate(flight.stops)
     ]
-    pdf.grid(["Stop", "Airport", "Arrive", "Depart"], rows, (15, 25, 60, 60))
+    pdf.grid(["Stop", "Airport", "Arrive", "Depart"], rows, (12, 18, 50, 50))
 
 
 def write_segments(pdf: ManifestDocument, manifest: Manifest, flight: Flight) -> None:
@@ -128,7 +135,7 @@ def write_segments(pdf: ManifestDocument, manifest: Manifest, flight: Flight) ->
         for s in manifest.segments
     ]  # fmt: skip
     headings = ["Segment", "Passengers", "Escort officers", "Medical officers", "Reserved", "Seats used", "Seats"]
-    pdf.grid(headings, rows, (30, 25, 30, 30, 25, 25, 20))
+    pdf.grid(headings, rows, (26, 25, 30, 32, 20, 22, 16))
 
 
 def write_passengers(pdf: ManifestDocument, manifest: Manifest, flight: Flight) -> None:
@@ -140,19 +147,21 @@ def write_passengers(pdf: ManifestDocument, manifest: Manifest, flight: Flight) 
         for number, p in enumerate(passenger_order(manifest, flight), start=1)
     ]  # fmt: skip
     headings = ["#", "Deplane", "Board", "Surname", "Given names", "Sex", "Born", "Nat.", "Document", "Number",
-                "Issued by", "Expires", "Person id"]  # fmt: skip
-    pdf.grid(headings, rows, (8, 16, 14, 34, 40, 10, 22, 12, 34, 26, 16, 22, 23))
+                "Issuer", "Expires", "Person id"]  # fmt: skip
+    pdf.grid(headings, rows, (8, 18, 13, 36, 38, 9, 21, 11, 42, 26, 15, 21, 19))
 
 
 def write_signatures(pdf: ManifestDocument) -> None:
-    if pdf.get_y() > pdf.h - 60:
+    """Name, signature and time of the officer in charge, on one line, kept on one page."""
+    if pdf.get_y() > pdf.h - pdf.b_margin - 36:
         pdf.add_page()
     pdf.heading("Officer in charge")
     pdf.set_font(pdf.family, "", 10)
-    pdf.cell(0, LINE, pdf.printable("I certify that the persons listed above were on board."), new_x=XPos.LMARGIN,
-             new_y=YPos.NEXT)  # fmt: skip
-    pdf.ln(6)
-    for label in ("Name", "Signature", "Date and time"):
-        pdf.cell(35, 10, pdf.printable(f"{label}:"))
-        pdf.cell(110, 10, "", border="B", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(2)
+    certificate = "I certify that the persons listed above were on board."
+    pdf.cell(0, LINE, pdf.printable(certificate), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    for label, width in (("Name:", 80.0), ("Signature:", 70.0), ("Date and time:", 45.0)):
+        pdf.cell(pdf.get_string_width(label) + 2, 8, pdf.printable(label))
+        pdf.cell(width, 8, "", border="B")
+        pdf.cell(6, 8, "")
+    pdf.ln(10)
