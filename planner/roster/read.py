@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.parsing import RequestError, format_loc, parse_request
+from planner.parsing import RequestError, parse_request
 from planner.request import PlanRequest
 from planner.roster.columns import SHEETS, CellError, Sheet, convert, is_blank
 
@@ -455,5 +455,4 @@ def translate(reading: Reading, loc: Loc, message: str) -> str:
 
     if loc[-1:] == ("stops",) and message.startswith("Tuple should have at least"):
         return "a flight needs at least two stops, one row each"
-    text = REFERENCE.sub(cell, message)
-    return text if text != message or not message.startswith("unknown key") else f"{message} ({format_loc(loc)})"
+    return REFERENCE.sub(cell, message)
