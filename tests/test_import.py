@@ -401,7 +401,7 @@ def test_fuzzed_sheets_give_a_request_or_a_roster_error(tables: dict[str, Table 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(CELLS, max_size=5), max_size=4), st.sampled_from([s.name for s in SHEETS]))
-def test_fuzzed_workbook_files_give_a_request_or_a_roster_error(lines: list[list[object]], sheet_name: str) -> None:
+def test_fuzzed_single_sheet_workbooks_give_a_roster_error(lines: list[list[object]], sheet_name: str) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
