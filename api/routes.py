@@ -9,14 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
 from api.auth import Auditor, Planner, Reader
 from api.jobs import Job, JobStore
 from api.problems import PROBLEM_RESPONSES, ProblemError, problem_type
 from api.settings import Settings
 from api.views import AuditPage, JobPage, JobView, audit_view, job_view
-from planner.manifest import find_manifest, manifest_csv
+from planner.exports import MEDIA_TYPES, Format, export_manifest, needs_flight
+from planner.manifest import find_manifest
 from planner.parsing import parse_request
 from planner.plan import Plan, Unplaced
 from planner.reasons import ReasonCode
@@ -102,17 +103,20 @@ def get_result(plan_id: str, who: Reader, store: Store) -> Response:
     return Response(plan, media_type="application/json")
 
 
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+MANIFEST_CONTENT: dict[str, Any] = {
+    MEDIA_TYPES[Format.JSON]: {"schema": {"$ref": "#/components/schemas/Manifest"}},
+    "text/csv": {"schema": {"type": "string"}},
+    MEDIA_TYPES[Format.XLSX]: BINARY,
+    MEDIA_TYPES[Format.PDF]: BINARY,
+    MEDIA_TYPES[Format.PAXLST]: {"schema": {"type": "string"}},
+}
+
+
 @router.get(
     "/v1/plans/{plan_id}/manifests/{flight_id:path}",
-    summary="One flight's manifest, as JSON or (format=csv or Accept: text/csv) CSV",
-    responses={
-        200: {
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Manifest"}},
-                "text/csv": {"schema": {"type": "string"}},
-            }
-        }
-    },
+    summary="One flight's manifest: JSON, or CSV (format=csv or Accept: text/csv), XLSX, PDF or UN/EDIFACT PAXLST",
+    responses={200: {"content": MANIFEST_CONTENT}},
 )
 def get_manifest(
     plan_id: str,
@@ -120,7 +124,7 @@ def get_manifest(
     request: Request,
     who: Reader,
     store: Store,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: Annotated[Format | None, Query(description="default: JSON, or CSV for Accept: text/csv")] = None,
 ) -> Response:
     plan = Plan.model_validate_json(finished_plan(store, plan_id))
     manifest = find_manifest(plan, flight_id)
@@ -129,10 +133,19 @@ def get_manifest(
             404, "No such manifest", f"the plan puts nobody on flight {flight_id!r}", type=problem_type("not-found")
         )
     store.audit(who.name, who.role, "read_manifest", plan_id, flight_id)
-    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
-    if wants_csv:
-        return PlainTextResponse(manifest_csv(manifest), media_type="text/csv; charset=utf-8")
-    return Response(manifest.to_json(), media_type="application/json")
+    if format is None:
+        format = Format.CSV if "text/csv" in request.headers.get("accept", "") else Format.JSON
+    # PDF and PAXLST show the route and times, which the job's own request holds.
+    stored = store.request_of(plan_id) if needs_flight(format) else None
+    body = export_manifest(manifest, format, None if stored is None else parse_request(stored))
+    headers = {} if format in {Format.JSON, Format.CSV} else {"Content-Disposition": attachment(flight_id, format)}
+    return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+def attachment(flight_id: str, format: Format) -> str:
+    """A download name made of the flight id's safe characters."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", flight_id) or "manifest"
+    return f'attachment; filename="{name}.{"edi" if format is Format.PAXLST else format.value}"'
 
 
 @router.get(

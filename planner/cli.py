@@ -1,4 +1,4 @@
-"""The `planner` command line: plan (and replan), check, diff, manifest and generate."""
+"""The `planner` command line: plan (and replan), check, diff, manifest, import and generate."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from planner.exports import Format
 from planner.parsing import RequestError, format_loc, parse_request
 from planner.plan import Plan
 from planner.request import PlanRequest, Previous
@@ -44,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    plan = commands.add_parser("plan", help="make a plan for a request")
-    plan.add_argument("request", type=Path, metavar="REQUEST.json")
+    plan = commands.add_parser("plan", help="make a plan for a request (JSON, .xlsx workbook or folder of CSV files)")
+    plan.add_argument("request", type=Path, metavar="REQUEST")
     plan.add_argument("--out", type=Path, metavar="PLAN.json", help="write the plan here (default: standard output)")
     plan.add_argument("--time-limit", type=positive_float, default=60.0, metavar="SECONDS")
     plan.add_argument("--seed", type=int, default=0, metavar="N")
@@ -70,8 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="print one flight's manifest")
     manifest.add_argument("plan", type=Path, metavar="PLAN.json")
     manifest.add_argument("flight_id", metavar="FLIGHT_ID")
-    manifest.add_argument("--format", choices=("csv", "json"), default="json")
+    manifest.add_argument("--format", choices=[f.value for f in Format], default="json")
+    manifest.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
+    manifest.add_argument("--request", type=Path, metavar="REQUEST", help="the plan's request; pdf and paxlst need it")
     manifest.set_defaults(run=run_manifest)
+
+    roster = commands.add_parser("import", help="turn a roster workbook (.xlsx) or folder of CSV files into JSON")
+    roster.add_argument("roster", type=Path, metavar="ROSTER")
+    roster.add_argument("--out", type=Path, metavar="REQUEST.json", help="default: standard output")
+    roster.set_defaults(run=run_import)
 
     generate = commands.add_parser("generate", help="write a realistic synthetic request")
     generate.add_argument("--people", type=positive_int, required=True, metavar="N")
@@ -114,7 +122,14 @@ def positive_float(text: str) -> float:
 
 
 def read_request(path: Path) -> PlanRequest:
-    """Parse a request file, turning every contract problem into one InputError."""
+    """Parse a request file or roster, turning every contract problem into one InputError."""
+    from planner.roster import RosterError, is_roster, read_roster
+
+    if is_roster(path):
+        try:
+            return read_roster(path)
+        except RosterError as error:
+            raise InputError(f"{path} is not a valid roster; {error}") from None
     try:
         return parse_request(read_bytes(path))
     except RequestError as error:
@@ -146,12 +161,21 @@ def write_text(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+def write_bytes(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(data)
+
+
 def run_plan(args: argparse.Namespace) -> int:
+    # Imported here: ortools takes seconds to import, which the other commands skip.
     from planner.planning import make_plan
+    from planner.solver import SolveSettings
 
     request = read_replan_request(args)
-    from planner.solver import SolveSettings  # here: ortools takes seconds to import, which other commands skip
-
     settings = SolveSettings(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     plan = make_plan(request, settings)
     write_text(plan.to_json() + "\n", args.out)
@@ -218,14 +242,29 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_manifest(args: argparse.Namespace) -> int:
-    from planner.manifest import find_manifest, manifest_csv
+    from planner.exports import ExportError, export_manifest, needs_flight
+    from planner.manifest import find_manifest
 
+    format = Format(args.format)
+    if needs_flight(format) and args.request is None:
+        raise InputError(f"--format {format.value} shows the route and times: give the plan's request with --request")
     plan = read_plan(args.plan)
     manifest = find_manifest(plan, args.flight_id)
     if manifest is None:
         flown = ", ".join(m.flight_id for m in plan.manifests) or "none"
         raise InputError(f"the plan puts nobody on flight {args.flight_id!r}; flights with passengers: {flown}")
-    write_text(manifest_csv(manifest) if args.format == "csv" else manifest.to_json() + "\n", None)
+    request = read_request(args.request) if args.request is not None and needs_flight(format) else None
+    try:
+        write_bytes(export_manifest(manifest, format, request), args.out)
+    except ExportError as error:
+        raise InputError(str(error)) from None
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from planner.roster import request_json
+
+    write_text(request_json(read_request(args.roster)) + "\n", args.out)
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ are really planned, and tests wait for them by polling the job's status until a 
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import time
@@ -21,10 +22,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from openpyxl import load_workbook
 
 from api.app import create_app
 from api.keys import Role, add_key
 from api.settings import Settings
+from planner.exports import MEDIA_TYPES, Format
 from planner.generate import generate_json
 from planner.manifest import CSV_COLUMNS
 from planner.plan import Plan
@@ -459,6 +462,29 @@ def test_manifest_as_csv(client: TestClient, keys: Keys, example_id: str, query:
         "document_type,document_number,document_issuing_country,document_expires"
     )
     assert response.text == (GOLDEN / "contract-example.RPN-101.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("format", "suffix"), [("xlsx", "xlsx"), ("pdf", "pdf"), ("paxlst", "edi")])
+def test_manifest_as_xlsx_pdf_and_paxlst(
+    client: TestClient, keys: Keys, example_id: str, format: str, suffix: str
+) -> None:
+    from tests.test_exports import check_envelope, edifact_segments, pdf_pages
+
+    response = client.get(
+        f"/v1/plans/{example_id}/manifests/RPN-101?format={format}", headers=keys.headers(Role.VIEWER)
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == MEDIA_TYPES[Format(format)]
+    assert response.headers["content-disposition"] == f'attachment; filename="RPN-101.{suffix}"'
+    if format == "xlsx":
+        rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)  # type: ignore[union-attr]
+        assert [row[3] for row in rows] == ["person_id", *EXPECTED_PLACED]
+    elif format == "pdf":
+        # The route and local times come from the job's stored request.
+        text = "\n".join(pdf_pages(response.content))
+        assert "2 HRL 2026-12-03 08:40 UTC-06:00 2026-12-03 09:30 UTC-06:00" in text
+    else:
+        check_envelope(edifact_segments(response.text), len(EXPECTED_PLACED))
 
 
 @pytest.mark.parametrize("flight_id", ["RPN-999", "RPN-102"], ids=["unknown", "carries-nobody"])

@@ -145,8 +145,16 @@ def test_success_bodies_are_the_contract_documents(document: Json) -> None:
     for (method, path, status), name in SUCCESS_SCHEMAS.items():
         schema = ops[(method, path)]["responses"][status]["content"]["application/json"]["schema"]
         assert schema == {"$ref": f"#/components/schemas/{name}"}, (method, path)
-    manifest = ops[("get", f"{PLAN}/manifests/{{flight_id}}")]["responses"]["200"]["content"]
-    assert "text/csv" in manifest
+    operation = ops[("get", f"{PLAN}/manifests/{{flight_id}}")]
+    assert operation["responses"]["200"]["content"].keys() == {
+        "application/json",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/pdf",
+        "application/edifact",
+    }
+    (format,) = [p for p in operation["parameters"] if p["name"] == "format"]
+    assert resolve(document, format["schema"]["anyOf"][0])["enum"] == ["json", "csv", "xlsx", "pdf", "paxlst"]
 
 
 def test_readiness_documents_not_ready(document: Json) -> None:
