@@ -19,14 +19,17 @@ from planner.solver import Control, Progress, SolveSettings, solve
 
 __all__ = ["PlanCheckError", "make_plan"]
 
-# Time kept for assembling and checking the plan: measured at 12 s for 100,000 people (0.12 ms each),
-# with at least 5% of the limit and never more than half of it.
+# Time kept for assembling and checking the plan, in proportion to the time eligibility and the warm start
+# took in this very run, so that a loaded machine keeps more: on 100,000 people, assembling and checking took
+# 1.4 times as long as they did both on an idle machine (11.7 s against 8.5 s) and 1.35 times with a load
+# average of 6 on 2 cores (72 s against 53 s). At least 5% of the limit, never more than half of it.
 FINISH_SHARE = 0.05
-FINISH_SECONDS_PER_PERSON = 1.5e-4
+FINISH_PER_PREPARATION = 1.5
 MIN_SOLVE_SECONDS = 0.1
 # Above this many people the LP relaxation (HiGHS) bounds placed priority before CP-SAT starts. At 20,000
 # people (seed 1) CP-SAT's own bound is the tighter (13,408 against the LP's 13,428, in 60 s); at 100,000 it
-# proved none in 120 s while the LP gave 69,369 against the greedy plan's 68,991.
+# proved none with a 120 s limit (68,991 with 300 s), while the LP gave 69,369 in seconds, so that a real
+# bound is known from the first progress report on.
 LP_BOUND_FROM_PEOPLE = 50_000
 LP_BOUND_SHARE = 0.25
 
@@ -65,6 +68,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
         items, stakes, closed = baseline.stakes_and_items(eligibility.items)
         loads = Loads(roster, items)
         start, stakes = keep_previous(loads, stakes)
+    preparation = elapsed(started)
     classes = classify(loads, stakes)
     lp_bound = None
     if len(request.people) >= LP_BOUND_FROM_PEOPLE:
@@ -72,7 +76,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     report_start(control or Control(), start, lp_bound, started)
     # The time limit covers the whole command: the solver gets what is left after reading the request,
     # less a share kept for assembling and checking the plan.
-    budget = settings.time_limit - finishing_reserve(settings.time_limit, len(request.people)) - elapsed(started)
+    budget = settings.time_limit - finishing_reserve(settings.time_limit, preparation) - elapsed(started)
     solve_settings = replace(settings, time_limit=max(budget, MIN_SOLVE_SECONDS))
     solution = solve(loads, solve_settings, start, control, stakes, classes)
     if lp_bound is not None and lp_bound < solution.placed_priority_bound:
@@ -106,9 +110,9 @@ def report_start(control: Control, start: Occupancy, bound: int | None, started:
     control.report(Progress(round(elapsed(started), 3), priority, max(ceiling, priority), -cost))
 
 
-def finishing_reserve(time_limit: float, people: int) -> float:
-    """Seconds of the time limit kept for assembling and checking the plan."""
-    return min(max(FINISH_SHARE * time_limit, FINISH_SECONDS_PER_PERSON * people), time_limit / 2)
+def finishing_reserve(time_limit: float, preparation: float) -> float:
+    """Seconds of the time limit kept for assembling and checking the plan, given how long preparing it took."""
+    return min(max(FINISH_SHARE * time_limit, FINISH_PER_PREPARATION * preparation), time_limit / 2)
 
 
 def occupy(loads: Loads, chosen: dict[int, Option]) -> Occupancy:
