@@ -346,7 +346,8 @@ def solve(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if level == 0:
                 # No plan from the solver in time: the warm start stands, with the best bound proven so far.
-                return Solution(chosen, _bound_without_plan(loads, solver), False)
+                # CP-SAT's bound is not to be trusted then: stopped before searching, it reports 0.
+                return Solution(chosen, _upper_bound(loads), False)
             return Solution(chosen, bound, False)
         best = round(solver.objective_value)
         if level == 0:
@@ -359,12 +360,3 @@ def solve(
 
 def _upper_bound(loads: Loads) -> int:
     return sum(loads.priority)
-
-
-def _bound_without_plan(loads: Loads, solver: cp_model.CpSolver) -> int:
-    """The best bound on placed priority when the solver found no plan: its own if it got one, else placing all."""
-    try:
-        proven = solver.best_objective_bound
-    except RuntimeError:  # cancelled before it started
-        return _upper_bound(loads)
-    return min(_upper_bound(loads), math.floor(proven + 1e-6)) if math.isfinite(proven) else _upper_bound(loads)

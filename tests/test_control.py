@@ -9,7 +9,7 @@ from planner.checker import check_plan
 from planner.generate import generate_request
 from planner.planning import make_plan
 from planner.solver import Control, Progress, SolveSettings
-from tests.builders import build, person
+from tests.builders import build, flight, person
 
 
 def test_progress_reports_each_improving_plan() -> None:
@@ -51,4 +51,17 @@ def test_a_cancelled_control_skips_the_solve_and_still_plans() -> None:
     request = build([person("P-1")])
     plan = make_plan(request, SolveSettings(time_limit=10), control)
     assert plan.stats.placed == 1  # the warm start and polish still place who fits
+    assert plan.status == "feasible"
+
+
+def test_a_solve_stopped_before_searching_claims_no_bound() -> None:
+    # CP-SAT reports a bound of 0 when stopped before it searches; taken at its word, the plan's priority
+    # would pass for proven. Only "everyone placed" is a safe bound then.
+    control = Control()
+    control.cancel()
+    people = [person("P-1", priority=3), person("P-2", priority=4), person("P-3", priority=5)]
+    request = build(people, [flight(seats=2)])  # one passenger and one officer
+    plan = make_plan(request, SolveSettings(time_limit=10), control)
+    assert plan.objective.placed_priority == 5
+    assert plan.objective.placed_priority_bound == 12
     assert plan.status == "feasible"
