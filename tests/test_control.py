@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 import time
 
+from planner.capacity import Loads
 from planner.checker import check_plan
-from planner.generate import generate_request
+from planner.eligibility import Roster, assess
+from planner.generate import generate_json, generate_request
+from planner.greedy import plan_greedily
+from planner.parsing import parse_request
 from planner.planning import make_plan
-from planner.solver import Control, Progress, SolveSettings
+from planner.solver import Control, Progress, SolveSettings, solve
 from tests.builders import build, flight, person
 
 
@@ -65,3 +69,12 @@ def test_a_solve_stopped_before_searching_claims_no_bound() -> None:
     assert plan.objective.placed_priority == 5
     assert plan.objective.placed_priority_bound == 12
     assert plan.status == "feasible"
+
+
+def test_a_solve_out_of_time_before_searching_keeps_a_true_bound() -> None:
+    roster = Roster(parse_request(generate_json(3000, 60, 2, seed=0)))
+    loads = Loads(roster, assess(roster).items)
+    start = plan_greedily(loads)
+    solution = solve(loads, SolveSettings(time_limit=1e-6), start)  # 10 ms for CP-SAT: not even presolve ends
+    placed = sum(loads.priority[item] for item in start.chosen)
+    assert solution.placed_priority_bound >= placed
