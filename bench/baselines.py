@@ -154,6 +154,12 @@ def chosen_of(model: PerOptionModel, values: Callable[[int], float]) -> dict[int
     return {item: option for column, (item, option) in enumerate(model.takes) if values(column) > 0.5}
 
 
+def bound_without_plan(model: PerOptionModel, proven: float) -> int:
+    """The solver's bound on placed priority when it found no plan, or placing everyone if it has none."""
+    everyone = sum(model.loads.priority)
+    return min(everyone, math.floor(proven + 1e-6)) if math.isfinite(proven) else everyone
+
+
 # --- CP-SAT
 
 
@@ -199,7 +205,7 @@ def solve_cpsat(model: PerOptionModel, time_limit: float, workers: int = 1, seed
     watch = FirstSolution(started)
     status = first.solve(cp, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Outcome({}, sum(model.loads.priority), False, None, None)
+        return Outcome({}, bound_without_plan(model, first.best_objective_bound), False, None, None)
     best = round(first.objective_value)
     bound = best if status == cp_model.OPTIMAL else math.floor(first.best_objective_bound + 1e-6)
     values = [first.value(column) for column in columns]
@@ -267,7 +273,7 @@ def solve_highs(model: PerOptionModel, time_limit: float, threads: int = 1, seed
     status = highs.getModelStatus()
     info = highs.getInfo()
     if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
-        return Outcome({}, sum(model.loads.priority), False, None, None)
+        return Outcome({}, bound_without_plan(model, info.mip_dual_bound), False, None, None)
     solution = highs.getSolution()
     best = round(info.objective_function_value)
     proven_first = status == highspy.HighsModelStatus.kOptimal

@@ -4,8 +4,9 @@ python -m bench.run --sizes 2000x50x2 ice 20000x400x4 --time-limit 60 [--markdow
 
 A size is PEOPLExFLIGHTSxWEEKS (`planner generate`), or `ice`: a week of 3,000 people and 70 multi-stop
 missions through four hubs (bench/shapes.py). Each method runs in its own process, so that its peak
-memory (the child's ru_maxrss) is its own. Ratios divide the planner's figure by the baseline's, both
-measured in this run: priority above 1 and cost below 1 favour the planner.
+memory (the child's ru_maxrss) is its own; `load` is the machine's 1-minute load average as it starts.
+Ratios divide the planner's figure by the baseline's, both measured in this run: priority above 1 and
+cost below 1 favour the planner.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ COLUMNS = (
     ("violations", "violations"),
     ("priority_ratio", "planner/it priority"),
     ("cost_ratio", "planner/it cost"),
+    ("load", "load"),
 )
 
 
@@ -78,6 +80,7 @@ def run_method(path: Path, method: str, args: argparse.Namespace) -> dict[str, A
     """One method in a fresh process: its JSON line, wall time and peak resident memory."""
     command = [sys.executable, "-m", "bench.case", str(path), "--method", method]
     command += ["--time-limit", str(args.time_limit), "--workers", str(args.workers), "--seed", str(args.seed)]
+    load = os.getloadavg()[0]
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -96,7 +99,8 @@ def run_method(path: Path, method: str, args: argparse.Namespace) -> dict[str, A
             tail = errors.read().decode(errors="replace").strip().splitlines()[-1:]
             return {"method": method, "error": f"exit {process.returncode}: {' '.join(tail)}"}
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    return result | {"method": method, "command_seconds": round(seconds, 2), "peak_mib": usage.ru_maxrss // 1024}
+    peak = usage.ru_maxrss // 1024
+    return result | {"method": method, "command_seconds": round(seconds, 2), "peak_mib": peak, "load": round(load, 1)}
 
 
 def time_command(path: Path, args: argparse.Namespace) -> float:
@@ -124,7 +128,9 @@ def run_case(case: Case, methods: list[str], args: argparse.Namespace) -> list[d
     planner = next((row for row in rows if row["method"] == "planner" and "error" not in row), None)
     for row in rows:
         row["case"] = case.name
-        if planner is not None and row is not planner and "error" not in row:
+        if planner is not None and row is not planner and "error" not in row and row["placed"] < 1 <= planner["placed"]:
+            row["priority_ratio"] = row["cost_ratio"] = "no plan"
+        elif planner is not None and row is not planner and "error" not in row:
             row["priority_ratio"] = ratio(planner["placed_priority"], row["placed_priority"])
             row["cost_ratio"] = ratio(planner["cost"], row["cost"])
     return rows
