@@ -84,7 +84,13 @@ def run_method(path: Path, method: str, args: argparse.Namespace) -> dict[str, A
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
-        watchdog = threading.Timer(args.time_limit + GRACE_SECONDS, process.kill)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            process.kill()
+
+        watchdog = threading.Timer(args.time_limit + GRACE_SECONDS, kill)
         watchdog.start()
         assert process.stdout is not None
         output = process.stdout.read()
@@ -94,13 +100,16 @@ def run_method(path: Path, method: str, args: argparse.Namespace) -> dict[str, A
         watchdog.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
+        measured = {"method": method, "command_seconds": round(seconds, 2), "peak_mib": usage.ru_maxrss // 1024}
+        measured["load"] = round(load, 1)
+        if killed.is_set():
+            return measured | {"error": f"killed at {args.time_limit + GRACE_SECONDS:.0f} s without a result"}
         if process.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip().splitlines()[-1:]
-            return {"method": method, "error": f"exit {process.returncode}: {' '.join(tail)}"}
+            return measured | {"error": f"exit {process.returncode}: {' '.join(tail)}"}
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    peak = usage.ru_maxrss // 1024
-    return result | {"method": method, "command_seconds": round(seconds, 2), "peak_mib": peak, "load": round(load, 1)}
+    return result | measured
 
 
 def time_command(path: Path, args: argparse.Namespace) -> float:
@@ -143,8 +152,10 @@ def ratio(mine: int, theirs: int) -> float | str:
 
 
 def render(row: dict[str, Any]) -> list[str]:
+    """Table cells; a method without a result shows why in the priority column, and what it measured."""
     if "error" in row:
-        return [str(row.get("case", "")), row["method"], row["error"]] + [""] * (len(COLUMNS) - 3)
+        kept = ("case", "method", "command_seconds", "peak_mib", "load")
+        row = {key: value for key, value in row.items() if key in kept} | {"placed_priority": row["error"]}
     return ["" if row.get(key) is None else str(row[key]) for key, _ in COLUMNS]
 
 
