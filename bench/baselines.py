@@ -205,7 +205,9 @@ def solve_cpsat(model: PerOptionModel, time_limit: float, workers: int = 1, seed
     watch = FirstSolution(started)
     status = first.solve(cp, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Outcome({}, bound_without_plan(model, first.best_objective_bound), False, None, None)
+        # Stopped before its search began, CP-SAT reports a bound of 0: unset, as a true 0 would come with OPTIMAL.
+        proven = first.best_objective_bound if first.best_objective_bound > 0 else math.inf
+        return Outcome({}, bound_without_plan(model, proven), False, None, None)
     best = round(first.objective_value)
     bound = best if status == cp_model.OPTIMAL else math.floor(first.best_objective_bound + 1e-6)
     values = [first.value(column) for column in columns]
