@@ -1,1 +1,1 @@
-"""Benchmarks: generated rosters of given sizes, the planner against a greedy baseline."""
+"""Benchmarks: generated rosters of given sizes, the planner against a greedy and two per-option baselines."""
