@@ -1,4 +1,4 @@
-"""The `planner` command line: plan, check, manifest and generate."""
+"""The `planner` command line: plan, check, manifest, explain and generate."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("flight_id", metavar="FLIGHT_ID")
     manifest.add_argument("--format", choices=("csv", "json"), default="json")
     manifest.set_defaults(run=run_manifest)
+
+    explain = commands.add_parser("explain", help="why a person is left off a plan, and what would fix it")
+    explain.add_argument("plan", type=Path, metavar="PLAN.json")
+    explain.add_argument("request", type=Path, metavar="REQUEST.json")
+    explain.add_argument("person_id", metavar="PERSON_ID")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(run=run_explain)
 
     generate = commands.add_parser("generate", help="write a realistic synthetic request")
     generate.add_argument("--people", type=positive_int, required=True, metavar="N")
@@ -179,6 +186,21 @@ def run_manifest(args: argparse.Namespace) -> int:
         flown = ", ".join(m.flight_id for m in plan.manifests) or "none"
         raise InputError(f"the plan puts nobody on flight {args.flight_id!r}; flights with passengers: {flown}")
     write_text(manifest_csv(manifest) if args.format == "csv" else manifest.to_json() + "\n", None)
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from planner.explain import ExplainError, explain, render_text
+
+    plan = read_plan(args.plan)
+    request = read_request(args.request)
+    try:
+        explanation = explain(request, plan, args.person_id)
+    except ExplainError as error:
+        raise InputError(f"cannot explain with {args.plan} and {args.request}: {error}") from None
+    write_text(
+        render_text(explanation) if args.format == "text" else explanation.model_dump_json(indent=2) + "\n", None
+    )
     return EXIT_OK
 
 
