@@ -229,7 +229,7 @@ class Occupancy:
 
     def try_add(self, item: int, option: Option) -> bool:
         """Add the item on the option if it breaks no limit."""
-        if self.blockers(item, option):
+        if self.limits(item, option):
             return False
         self.add(item, option)
         return True
