@@ -449,7 +449,7 @@ def not_selected_findings(roster: Roster, plan: Plan, item: Item) -> list[Findin
         if not limits:
             found.append(open_finding(roster, option))
             continue
-        give_way, short = give_way_for(placed, everyone, option, limits)
+        give_way, short = give_way_for(placed, option, limits)
         fix = give_way_phrase(placed, give_way, short)
         for limit in limits:
             found.append(limit_finding(placed, option, limit, fix, give_way))
@@ -509,9 +509,7 @@ def stop_index(airports: list[str], airport: str, index: int | None, flight_id: 
     raise ExplainError(f"the plan has a passenger of {flight_id} at {airport}, which is not one of its stops")
 
 
-def give_way_for(
-    placed: PlacedPlan, everyone: Occupancy, option: Option, limits: list[Limit]
-) -> tuple[list[int], list[str]]:
+def give_way_for(placed: PlacedPlan, option: Option, limits: list[Limit]) -> tuple[list[int], list[str]]:
     """Placed items of lower or equal priority whose leaving would make room, and what no such set can clear.
 
     On the option's flight: the lowest priority first until the item fits, then back again any that need
@@ -525,10 +523,11 @@ def give_way_for(
         short += still
     for limit in limits:
         if isinstance(limit, WeeklyCapReached):
-            in_week, still = give_way_in_week(placed, everyone, option, limit)
+            in_week, still = give_way_in_week(placed, limit)
             leaving += in_week
             short += still
-    return sorted(dict.fromkeys(leaving)), short
+    priority = placed.loads.priority
+    return sorted(dict.fromkeys(leaving), key=lambda i: (priority[i], i)), short
 
 
 def give_way_on_flight(placed: PlacedPlan, option: Option) -> tuple[list[int], list[str]]:
@@ -565,23 +564,20 @@ def give_way_on_flight(placed: PlacedPlan, option: Option) -> tuple[list[int], l
     return sorted(leaving, key=order.index), []
 
 
-def give_way_in_week(
-    placed: PlacedPlan, everyone: Occupancy, option: Option, limit: WeeklyCapReached
-) -> tuple[list[int], list[str]]:
+def give_way_in_week(placed: PlacedPlan, limit: WeeklyCapReached) -> tuple[list[int], list[str]]:
     """The items to take off the cheapest flights of that week so that one more flight may land in the country."""
     loads = placed.loads
     destination = next(d for d in loads.roster.request.destinations if d.country == limit.country)
     airports = set(destination.arrival_airports)
+    arriving: dict[int, list[int]] = defaultdict(list)
+    for i in placed.placed:
+        load = loads.load(loads.items[i].options[0])
+        if load.deplane_airport in airports and load.week == limit.week:
+            arriving[load.flight].append(i)
     mine = loads.priority[placed.candidate]
     costs = []
     for flight in limit.flights:
-        there = [
-            i
-            for i in placed.placed
-            if loads.load(loads.items[i].options[0]).flight == flight
-            and loads.load(loads.items[i].options[0]).deplane_airport in airports
-            and loads.load(loads.items[i].options[0]).week == limit.week
-        ]
+        there = arriving[flight]
         if all(loads.priority[i] <= mine for i in there):
             costs.append((sum(loads.priority[i] for i in there), len(there), flight, there))
     needed = len(limit.flights) - limit.cap + 1
@@ -613,7 +609,7 @@ def limit_finding(placed: PlacedPlan, option: Option, limit: Limit, fix: str, le
     """One limit in the way of one option, with the numbers that break it."""
     roster = placed.loads.roster
     flight = roster.flights[option.flight]
-    they = "this family's" if len(placed.loads.items[placed.candidate].members) > 1 else "this person's"
+    they = "this family" if len(placed.loads.items[placed.candidate].members) > 1 else "this person"
     if isinstance(limit, SegmentFull):
         segment = f"{flight.stops[limit.segment].airport}-{flight.stops[limit.segment + 1].airport}"
         rule = 14
@@ -626,7 +622,7 @@ def limit_finding(placed: PlacedPlan, option: Option, limit: Limit, fix: str, le
         rule = 15
         fact = (
             f"{limit.country} takes at most {limit.cap} people per flight; {flight.id} already deplanes "
-            f"{limit.current} there and {they} {limit.adding} would make {limit.current + limit.adding}"
+            f"{limit.current} there, and {they} would make {limit.current + limit.adding}"
         )
         otherwise = f"{limit.country} taking {limit.current + limit.adding} people from one flight"
     else:

@@ -355,7 +355,7 @@ def test_full_segment_with_the_seats_it_is_over_and_who_would_give_way() -> None
     assert [(f.rule, f.flight_id, f.stop) for f in explanation.findings] == [(14, "F-1", "GUA"), (14, "F-1", "GUA")]
     first, second = explanation.findings
     assert first.fact == (
-        "F-1 AEX-HRL full: 2 aboard + 1 (this person's) + 1 escort officers + 1 reserved = 5 of 4 seats, 1 over"
+        "F-1 AEX-HRL full: 2 aboard + 1 (this person) + 1 escort officers + 1 reserved = 5 of 4 seats, 1 over"
     )
     assert second.fact.startswith("F-1 HRL-GUA full:")
     assert first.give_way == (GiveWay(person_ids=("P-2",), priority=1, flight_id="F-1"),)
@@ -371,7 +371,7 @@ def test_full_segment_counts_escort_officers_with_the_newcomer_aboard() -> None:
     explanation = explained(request, "P-6", placed={f"P-{n}" for n in range(1, 6)})
     first = explanation.findings[0]
     assert first.fact == (
-        "F-1 AEX-HRL full: 5 aboard + 1 (this person's) + 2 escort officers + 0 reserved = 8 of 7 seats, 1 over"
+        "F-1 AEX-HRL full: 5 aboard + 1 (this person) + 2 escort officers + 0 reserved = 8 of 7 seats, 1 over"
     )
 
 
@@ -417,7 +417,7 @@ def test_a_family_compares_its_priority_as_a_whole() -> None:
     request = build(people, flights=[flight(seats=4)])
     explanation = explained(request, "P-4", placed={"P-1", "P-2"})
     assert explanation.findings[0].give_way == (GiveWay(person_ids=("P-2",), priority=2, flight_id="F-1"),)
-    assert "this family's" in explanation.findings[0].fact
+    assert "+ 2 (this family) +" in explanation.findings[0].fact
 
 
 def test_per_flight_cap_reached() -> None:
@@ -427,7 +427,7 @@ def test_per_flight_cap_reached() -> None:
     finding = only(explanation)
     assert (finding.rule, finding.code, finding.flight_id, finding.stop) == (15, ReasonCode.NOT_SELECTED, "F-1", "GUA")
     assert finding.fact == (
-        "GTM takes at most 2 people per flight; F-1 already deplanes 2 there and this person's 1 would make 3"
+        "GTM takes at most 2 people per flight; F-1 already deplanes 2 there, and this person would make 3"
     )
     assert len(finding.give_way) == 1
     assert finding.give_way[0].person_ids[0] in {"P-1", "P-2"}
