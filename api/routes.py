@@ -16,6 +16,7 @@ from api.jobs import Job, JobStore
 from api.problems import PROBLEM_RESPONSES, ProblemError, problem_type
 from api.settings import Settings
 from api.views import AuditPage, JobPage, JobView, audit_view, job_view
+from planner.explain import Explanation, UnknownPersonError, explain
 from planner.exports import MEDIA_TYPES, Format, export_manifest, needs_flight
 from planner.manifest import find_manifest
 from planner.parsing import parse_request
@@ -159,6 +160,25 @@ def get_unplaced(plan_id: str, who: Reader, store: Store, code: ReasonCode | Non
     store.audit(who.name, who.role, "read_unplaced", plan_id, code.value if code else None)
     body = json.dumps([u.model_dump(mode="json") for u in unplaced])
     return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/v1/plans/{plan_id}/explain/{person_id:path}",
+    response_model=Explanation,
+    summary="Why a person is left off the plan: each rule in the way, the fact breaking it, what would fix it",
+)
+def get_explanation(plan_id: str, person_id: str, who: Reader, store: Store) -> Explanation:
+    plan = Plan.model_validate_json(finished_plan(store, plan_id))
+    request = store.request_of(plan_id)
+    assert request is not None, "a job with a plan keeps its request"
+    try:
+        explanation = explain(parse_request(request), plan, person_id)
+    except UnknownPersonError:
+        detail = f"the plan's request has no person {person_id!r}"
+        raise ProblemError(404, "No such person", detail, type=problem_type("not-found")) from None
+    # Like result reads, the entry names the plan only: the audit log names no one on a roster.
+    store.audit(who.name, who.role, "read_explain", plan_id)
+    return explanation
 
 
 @router.post("/v1/plans/{plan_id}/cancel", response_model=JobView, summary="Stop a queued or running job")

@@ -95,6 +95,7 @@ class AuditAction(StrEnum):
     READ_MANIFEST = "read_manifest"
     READ_UNPLACED = "read_unplaced"
     LIST = "list"
+    READ_EXPLAIN = "read_explain"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:

@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from planner.eligibility import Item, Option, Roster
 from planner.request import Destination, Risk
 
-__all__ = ["Load", "Loads", "Occupancy", "escorts_needed"]
+__all__ = [
+    "Limit",
+    "Load",
+    "Loads",
+    "Occupancy",
+    "PeopleCapReached",
+    "SegmentFull",
+    "WeeklyCapReached",
+    "describe_limits",
+    "escorts_needed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,79 @@ def capped_destinations(destinations: tuple[Destination, ...]) -> dict[str, list
     return dict(table)
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentFull:
+    """Rule 14: with the item added, a segment would carry more than the flight's seats."""
+
+    flight: int
+    segment: int
+    aboard: int  # people aboard before the item
+    adding: int  # people the item adds on this segment
+    escorts: int  # officers and medical officers with the item aboard
+    reserved: int
+    seats: int
+
+    @property
+    def used(self) -> int:
+        return self.aboard + self.adding + self.escorts + self.reserved
+
+    @property
+    def over(self) -> int:
+        return self.used - self.seats
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleCapReached:
+    """Rule 15: the destination's people-per-flight cap would be exceeded."""
+
+    country: str
+    flight: int
+    cap: int
+    current: int  # people the flight already deplanes in the country
+    adding: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyCapReached:
+    """Rule 15: the destination's flights-per-week cap is used up by other flights."""
+
+    country: str
+    week: tuple[int, int]  # ISO year and week of the local arrival date
+    cap: int
+    flights: tuple[int, ...]  # the flights already deplaning there that week
+
+
+Limit = SegmentFull | PeopleCapReached | WeeklyCapReached
+
+
+def describe_limits(roster: Roster, limits: list[Limit]) -> list[str]:
+    """Limits as a plan's NOT_SELECTED detail words them: the full segments of a flight in one phrase."""
+    found: list[str] = []
+    full = [limit for limit in limits if isinstance(limit, SegmentFull)]
+    if full:
+        flight = roster.flights[full[0].flight]
+        over = ", ".join(
+            f"{flight.stops[s.segment].airport}-{flight.stops[s.segment + 1].airport} by {s.over}" for s in full
+        )
+        found.append(
+            f"{flight.id} full ({flight.seats} seats, {full[0].escorts} escorts, {flight.reserved_seats} reserved): "
+            f"over on {over}"
+        )
+    for limit in limits:
+        if isinstance(limit, PeopleCapReached):
+            found.append(
+                f"{limit.country} takes at most {limit.cap} people per flight and "
+                f"{roster.flights[limit.flight].id} already deplanes {limit.current} there"
+            )
+        elif isinstance(limit, WeeklyCapReached):
+            names = ", ".join(sorted(roster.flights[f].id for f in limit.flights))
+            found.append(
+                f"{limit.country} takes at most {limit.cap} flight(s) in week {limit.week[0]}-W{limit.week[1]:02d}, "
+                f"already used by {names}"
+            )
+    return found
+
+
 @dataclass
 class Occupancy:
     """A partial plan: who is on which flight, and the seats and caps that leaves."""
@@ -94,48 +177,39 @@ class Occupancy:
 
     def blockers(self, item: int, option: Option) -> list[str]:
         """Every limit adding this item on this option would break, described; empty when it fits."""
+        return describe_limits(self.loads.roster, self.limits(item, option))
+
+    def limits(self, item: int, option: Option) -> list[Limit]:
+        """Every limit adding this item on this option would break, as values; empty when it fits."""
         loads = self.loads
         load = loads.load(option)
         flight = loads.roster.flights[option.flight]
-        found: list[str] = []
+        found: list[Limit] = []
         escorts = escorts_needed(
             loads,
             self.units[option.flight] + loads.officer_units[item],
             self.medical[option.flight] + loads.medical[item],
         )
         aboard = self.aboard.get(option.flight) or [0] * (len(flight.stops) - 1)
-        full = []
         for s, current in enumerate(aboard):
             extra = load.aboard[s - load.first_segment] if load.first_segment <= s < option.deplane else 0
-            used = current + extra + escorts + flight.reserved_seats
-            if used > flight.seats:
-                full.append(f"{flight.stops[s].airport}-{flight.stops[s + 1].airport} by {used - flight.seats}")
-        if full:
-            found.append(
-                f"{flight.id} full ({flight.seats} seats, {escorts} escorts, {flight.reserved_seats} reserved): "
-                f"over on {', '.join(full)}"
-            )
+            if current + extra + escorts + flight.reserved_seats > flight.seats:
+                full = SegmentFull(option.flight, s, current, extra, escorts, flight.reserved_seats, flight.seats)
+                found.append(full)
         for destination in loads.capped_at.get(load.deplane_airport, []):
-            found += self._cap_blockers(destination, item, option, load)
+            found += self._cap_limits(destination, item, option, load)
         return found
 
-    def _cap_blockers(self, destination: Destination, item: int, option: Option, load: Load) -> list[str]:
-        found = []
-        flight_id = self.loads.roster.flights[option.flight].id
+    def _cap_limits(self, destination: Destination, item: int, option: Option, load: Load) -> list[Limit]:
+        found: list[Limit] = []
         cap = destination.max_people_per_flight
-        if cap is not None and self.deplaned[(destination.country, option.flight)] + self.loads.size[item] > cap:
-            found.append(
-                f"{destination.country} takes at most {cap} people per flight and {flight_id} already deplanes "
-                f"{self.deplaned[(destination.country, option.flight)]} there"
-            )
+        current = self.deplaned[(destination.country, option.flight)]
+        if cap is not None and current + self.loads.size[item] > cap:
+            found.append(PeopleCapReached(destination.country, option.flight, cap, current, self.loads.size[item]))
         weekly = destination.max_flights_per_week
         flights = self.week_flights[(destination.country, load.week)]
         if weekly is not None and option.flight not in flights and len(flights) >= weekly:
-            names = ", ".join(sorted(self.loads.roster.flights[f].id for f in flights))
-            found.append(
-                f"{destination.country} takes at most {weekly} flight(s) in week {load.week[0]}-W{load.week[1]:02d}, "
-                f"already used by {names}"
-            )
+            found.append(WeeklyCapReached(destination.country, load.week, weekly, tuple(sorted(flights))))
         return found
 
     def add(self, item: int, option: Option) -> None:
@@ -155,7 +229,7 @@ class Occupancy:
 
     def try_add(self, item: int, option: Option) -> bool:
         """Add the item on the option if it breaks no limit."""
-        if self.blockers(item, option):
+        if self.limits(item, option):
             return False
         self.add(item, option)
         return True

@@ -1,4 +1,4 @@
-"""The `planner` command line: plan (and replan), check, diff, manifest, import and generate."""
+"""The `planner` command line: plan (and replan), check, diff, manifest, explain, import and generate."""
 
 from __future__ import annotations
 
@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("roster", type=Path, metavar="ROSTER")
     roster.add_argument("--out", type=Path, metavar="REQUEST.json", help="default: standard output")
     roster.set_defaults(run=run_import)
+
+    explain = commands.add_parser("explain", help="why a person is left off a plan, and what would fix it")
+    explain.add_argument("plan", type=Path, metavar="PLAN.json")
+    explain.add_argument("request", type=Path, metavar="REQUEST.json")
+    explain.add_argument("person_id", metavar="PERSON_ID")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(run=run_explain)
 
     generate = commands.add_parser("generate", help="write a realistic synthetic request")
     generate.add_argument("--people", type=positive_int, required=True, metavar="N")
@@ -287,6 +294,21 @@ def run_diff(args: argparse.Namespace) -> int:
     print(
         f"{summary.added} added, {summary.moved} moved, {summary.dropped} dropped, {summary.unchanged} unchanged",
         file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from planner.explain import ExplainError, explain, render_text
+
+    plan = read_plan(args.plan)
+    request = read_request(args.request)
+    try:
+        explanation = explain(request, plan, args.person_id)
+    except ExplainError as error:
+        raise InputError(f"cannot explain with {args.plan} and {args.request}: {error}") from None
+    write_text(
+        render_text(explanation) if args.format == "text" else explanation.model_dump_json(indent=2) + "\n", None
     )
     return EXIT_OK
 

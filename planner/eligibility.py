@@ -204,7 +204,7 @@ def check_documents(person: Person, destination: Destination, as_of_date: dt.dat
             ReasonCode.NO_ACCEPTED_DOCUMENT,
             f"{destination.country} accepts {types} issued by {person.nationality}; held: {held}",
         )
-    needed = days_after(as_of_date, destination.min_document_validity_days)
+    needed = validity_needed_now(destination, as_of_date)
     if any(document.expires >= needed for document in documents):
         return None
     latest = max(documents, key=lambda d: d.expires)
@@ -213,6 +213,11 @@ def check_documents(person: Person, destination: Destination, as_of_date: dt.dat
         f"{latest.type} expires {latest.expires}; {destination.country} needs validity until at least {needed}"
         f" ({destination.min_document_validity_days} days after {as_of_date})",
     )
+
+
+def validity_needed_now(destination: Destination, as_of_date: dt.date) -> dt.date:
+    """The date rule 6 needs an accepted document to be valid until: the plan date plus the validity days."""
+    return days_after(as_of_date, destination.min_document_validity_days)
 
 
 def check_minor(person: Person, destination: Destination, roster: Roster, index: int) -> Reason | None:
@@ -278,13 +283,18 @@ def check_arrival_time(destination: Destination, stop: Stop) -> str | None:
 
 def check_notice(destination: Destination, flight: Flight, as_of: dt.datetime) -> str | None:
     """Rule 10: the flight leaves at least the notice period after the plan is made."""
-    earliest = days_after(as_of, destination.notice_days)
+    earliest = earliest_departure(destination, as_of)
     if flight.first_depart >= earliest:
         return None
     return (
         f"rule 10: departs {flight.first_depart.isoformat()}, {destination.country} needs "
         f"{destination.notice_days} days' notice (not before {earliest.isoformat()})"
     )
+
+
+def earliest_departure(destination: Destination, as_of: dt.datetime) -> dt.datetime:
+    """The earliest first departure rule 10 allows: the plan time plus the notice days (x 24 h)."""
+    return days_after(as_of, destination.notice_days)
 
 
 def check_ready(person: Person, board_stop: Stop) -> str | None:
@@ -493,26 +503,44 @@ def describe_no_flight(finder: OptionFinder, members: Sequence[int]) -> str:
     """Why no flight works: for the nearest flights, the rules each fails at its best deplaning stop."""
     roster = finder.roster
     failures_at = _failures_by_stop(finder, members)
-    ranked = []
-    for (f, d), failures in failures_at.items():
-        # A stop that is not even an arrival airport of every member is the least useful thing to report.
-        score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
-        ranked.append((score, _distance(roster, f), f, d, failures))
-    ranked.sort(key=lambda entry: (entry[0], entry[1], entry[2], entry[3]))
-    best_per_flight: dict[int, tuple[int, list[str]]] = {}
-    for _, _, f, d, failures in ranked:
-        best_per_flight.setdefault(f, (d, failures))
+    airports = "/".join(arrival_airports(roster, members))
     parts = [
-        f"{roster.flights[f].id} to {roster.flights[f].stops[d].airport}: " + "; ".join(dict.fromkeys(failures))
-        for f, (d, failures) in list(best_per_flight.items())[:NEAREST_FLIGHTS]
+        f"{roster.flights[f].id}: rule 8: no stop at {airports}"
+        if d is None
+        else f"{roster.flights[f].id} to {roster.flights[f].stops[d].airport}: "
+        + "; ".join(dict.fromkeys(failures_at[(f, d)]))
+        for f, d in rank_flights(roster, failures_at)[:NEAREST_FLIGHTS]
     ]
-    if len(parts) < NEAREST_FLIGHTS:
-        parts += _flights_not_serving(roster, members, set(best_per_flight), NEAREST_FLIGHTS - len(parts))
     if not parts:
         return "there are no flights in the request"
     shown = min(NEAREST_FLIGHTS, len(roster.flights))
     more = f" (and {len(roster.flights) - shown} more)" if len(roster.flights) > shown else ""
     return "no flight and stops satisfy rules 8-12; nearest: " + " | ".join(parts) + more
+
+
+def rank_flights(roster: Roster, failures_at: dict[tuple[int, int], list[str]]) -> list[tuple[int, int | None]]:
+    """Every flight, nearest first, with the deplaning stop a diagnosis reports (None when it serves nobody).
+
+    Flights serving the group come first, by their best stop: the fewest rule 8 failures, then the fewest
+    failures, then the first departure nearest `as_of`; then the flights serving nobody, nearest first.
+    """
+    ranked = []
+    for (f, d), failures in failures_at.items():
+        # A stop that is not even an arrival airport of every member is the least useful thing to report.
+        score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
+        ranked.append((score, _distance(roster, f), f, d))
+    ranked.sort()
+    best: dict[int, int | None] = {}
+    for _, _, f, d in ranked:
+        best.setdefault(f, d)
+    others = sorted((f for f in range(len(roster.flights)) if f not in best), key=lambda f: (_distance(roster, f), f))
+    return [*best.items(), *((f, None) for f in others)]
+
+
+def split_rule(failure: str) -> tuple[int, str]:
+    """The rule number and the text of a rule 8-12 failure, which always reads `rule N: text`."""
+    head, _, text = failure.partition(": ")
+    return int(head.removeprefix("rule ")), text
 
 
 def _failures_by_stop(finder: OptionFinder, members: Sequence[int]) -> dict[tuple[int, int], list[str]]:
@@ -544,13 +572,9 @@ def _distance(roster: Roster, flight: int) -> float:
     return abs((roster.flights[flight].first_depart - roster.request.as_of).total_seconds())
 
 
-def _flights_not_serving(roster: Roster, members: Sequence[int], excluded: set[int], count: int) -> list[str]:
-    """The nearest flights that call at no arrival airport of the group, as rule 8 failures."""
-    airports = sorted({a for m in members for a in _destination_of(roster, m).arrival_airports})
-    others = sorted(
-        (f for f in range(len(roster.flights)) if f not in excluded), key=lambda f: (_distance(roster, f), f)
-    )
-    return [f"{roster.flights[f].id}: rule 8: no stop at {'/'.join(airports)}" for f in others[:count]]
+def arrival_airports(roster: Roster, members: Sequence[int]) -> list[str]:
+    """The arrival airports of any member's destination, sorted."""
+    return sorted({a for m in members for a in _destination_of(roster, m).arrival_airports})
 
 
 def groups(roster: Roster) -> Iterable[tuple[int, ...]]:

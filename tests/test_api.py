@@ -27,10 +27,13 @@ from openpyxl import load_workbook
 from api.app import create_app
 from api.keys import Role, add_key
 from api.settings import Settings
+from planner.explain import Explanation, explain
 from planner.exports import MEDIA_TYPES, Format
 from planner.generate import generate_json
 from planner.manifest import CSV_COLUMNS
+from planner.parsing import parse_request
 from planner.plan import Plan
+from planner.reasons import ReasonCode
 from tests.builders import person, request_dict
 from tests.conftest import POSTGRES_URL_VARIABLE, REQUIRE_POSTGRES_VARIABLE, _postgres_schema
 
@@ -396,7 +399,7 @@ def test_job_is_readable_by_planner_and_viewer_not_auditor(client: TestClient, k
     assert_problem(client.get(f"/v1/plans/{example_id}", headers=keys.headers(Role.AUDITOR)), 403)
 
 
-@pytest.mark.parametrize("suffix", ["", "/result", "/unplaced", "/manifests/RPN-101"])
+@pytest.mark.parametrize("suffix", ["", "/result", "/unplaced", "/manifests/RPN-101", "/explain/P-0004"])
 def test_unknown_plan_is_404(client: TestClient, keys: Keys, suffix: str) -> None:
     response = client.get(f"/v1/plans/0123456789abcdef0123456789abcdef{suffix}", headers=keys.headers(Role.VIEWER))
     assert_problem(response, 404)
@@ -539,6 +542,65 @@ def test_unplaced_is_not_for_auditor(client: TestClient, keys: Keys, example_id:
     assert_problem(client.get(f"/v1/plans/{example_id}/unplaced", headers=keys.headers(Role.AUDITOR)), 403)
 
 
+# GET /v1/plans/{id}/explain/{person_id}
+
+
+def get_explanation(client: TestClient, keys: Keys, plan_id: str, person_id: str, role: Role) -> Explanation:
+    """The explanation of one person, expecting 200 and JSON."""
+    response = client.get(f"/v1/plans/{plan_id}/explain/{person_id}", headers=keys.headers(role))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert not {value for value in personal_data(EXAMPLE) if value in response.text}
+    return Explanation.model_validate_json(response.text)
+
+
+def test_explanation_of_someone_left_off(client: TestClient, keys: Keys, example_id: str) -> None:
+    explanation = get_explanation(client, keys, example_id, "P-0004", Role.VIEWER)
+    assert explanation.placed is None
+    assert explanation.codes == (ReasonCode.DOCUMENT_EXPIRED,)
+    assert [(f.rule, f.code) for f in explanation.findings] == [(6, ReasonCode.DOCUMENT_EXPIRED)]
+    assert "valid until at least 2026-12-31" in explanation.findings[0].fix
+
+
+def test_explanation_is_that_of_the_job_request_and_plan(client: TestClient, keys: Keys, example_id: str) -> None:
+    plan = Plan.model_validate_json(
+        client.get(f"/v1/plans/{example_id}/result", headers=keys.headers(Role.VIEWER)).text
+    )
+    served = get_explanation(client, keys, example_id, "P-0008", Role.PLANNER)
+    assert served == explain(parse_request(EXAMPLE), plan, "P-0008")
+    assert {f.flight_id for f in served.findings} == {"RPN-101", "RPN-102"}
+
+
+def test_explanation_of_a_placed_person_says_where(client: TestClient, keys: Keys, example_id: str) -> None:
+    explanation = get_explanation(client, keys, example_id, "P-0003", Role.VIEWER)
+    assert explanation.placed is not None
+    assert (explanation.placed.flight_id, explanation.placed.board, explanation.placed.deplane) == (
+        "RPN-101",
+        "HRL",
+        "SAP",
+    )
+    assert explanation.findings == ()
+
+
+def test_explanation_of_unknown_person_is_404(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/explain/P-9999", headers=keys.headers(Role.VIEWER))
+    assert "'P-9999'" in assert_problem(response, 404)["detail"]
+
+
+def test_explanation_is_not_for_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/explain/P-0004", headers=keys.headers(Role.AUDITOR))
+    assert_problem(response, 403)
+
+
+def test_explanation_reads_are_audited_naming_the_plan_only(client: TestClient, keys: Keys, example_id: str) -> None:
+    get_explanation(client, keys, example_id, "P-0005", Role.PLANNER)
+    pages = follow_pages(client, "/v1/audit", keys.headers(Role.AUDITOR), limit=100)
+    reads = [entry for page in pages for entry in page if entry["action"] == "read_explain"]
+    assert (ACTORS[Role.PLANNER], "planner", example_id, None) in {
+        (entry["actor"], entry["role"], entry["plan_id"], entry["detail"]) for entry in reads
+    }
+
+
 # POST /v1/plans/{id}/cancel
 
 
@@ -569,7 +631,7 @@ def check_queued_job_cancels(client: TestClient, keys: Keys) -> None:
     """A job behind a running one is queued, has no result yet, and cancels at once."""
     queued_id = submit(client, keys)
     assert get_job(client, keys, queued_id)["status"] == "queued"
-    for suffix in ("/result", "/manifests/RPN-101", "/unplaced"):
+    for suffix in ("/result", "/manifests/RPN-101", "/unplaced", "/explain/P-0004"):
         response = client.get(f"/v1/plans/{queued_id}{suffix}", headers=keys.headers(Role.VIEWER))
         assert_problem(response, 409)
     job = cancel(client, keys, queued_id)

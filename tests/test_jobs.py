@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.jobs import (
     AuditAction,
@@ -27,7 +30,7 @@ from api.jobs import (
     JobStore,
     NotRunningError,
 )
-from api.store import Base, create_engine_for, migrate
+from api.store import MIGRATIONS, Base, alembic_config, create_engine_for, migrate, writing
 
 REQUEST = b'{"people": [], "flights": []}'
 PLAN = b'{"status": "optimal"}'
@@ -55,17 +58,21 @@ def encoded(text: str) -> str:
 # Schema
 
 
-HEAD = "0002"  # the newest revision in api/migrations/versions
-
-
 def test_migrate_again_is_a_no_op(engine: Engine, store: JobStore) -> None:
     """Running migrations on a migrated database keeps its tables and rows."""
     job = submit(store)
     migrate(engine)
     assert {"jobs", "job_events", "audit", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
     assert store.get(job.id) == job
+
+
+def head_revision() -> str:
+    """The newest revision in api/migrations, which migrate() brings every database to."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
 
 
 def _migrate_together(url: str, barrier: Barrier) -> None:
@@ -90,7 +97,7 @@ def test_processes_migrating_a_new_database_at_once_all_succeed(database_url: st
     assert [worker.exitcode for worker in workers] == [0, 0, 0]
     engine = create_engine_for(database_url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head_revision()]
     engine.dispose()
 
 
@@ -98,6 +105,26 @@ def test_migrations_create_what_the_models_declare(engine: Engine) -> None:
     """Autogenerate finds nothing to add: the revisions and the tables in api.store agree."""
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_revision_0003_keeps_the_audit_log_and_allows_explanation_reads(database_url: str) -> None:
+    """A database made at revision 0001 keeps its audit entries and takes `read_explain` once upgraded."""
+    engine = create_engine_for(database_url)
+    with writing(engine).begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    store = JobStore(engine)
+    store.audit("pat", "planner", "read_result", "plan-1")
+    with pytest.raises(SQLAlchemyError):
+        store.audit("vic", "viewer", "read_explain", "plan-1")
+    migrate(engine)
+    store.audit("vic", "viewer", "read_explain", "plan-1")
+    entries, _ = store.audit_log(10, None)
+    assert [(e.actor, e.action) for e in entries] == [("vic", "read_explain"), ("pat", "read_result")]
+    with pytest.raises(SQLAlchemyError), writing(engine).begin() as connection:
+        connection.execute(
+            text("INSERT INTO audit (at, actor, role, action) VALUES (CURRENT_TIMESTAMP, 'x', 'y', 'z')")
+        )
+    engine.dispose()
 
 
 def test_sqlite_engine_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
