@@ -15,6 +15,7 @@ from api.jobs import Job, JobStore
 from api.problems import PROBLEM_RESPONSES, ProblemError, problem_type
 from api.settings import Settings
 from api.views import AuditPage, JobPage, JobView, audit_view, job_view
+from planner.flights import FlightSummary, flights_of_request, summarise_flights
 from planner.manifest import find_manifest, manifest_csv
 from planner.parsing import parse_request
 from planner.plan import Plan, Unplaced
@@ -145,6 +146,20 @@ def get_unplaced(plan_id: str, who: Reader, store: Store, code: ReasonCode | Non
     store.audit(who.name, who.role, "read_unplaced", plan_id, code.value if code else None)
     body = json.dumps([u.model_dump(mode="json") for u in unplaced])
     return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/v1/plans/{plan_id}/flights",
+    summary="Every flight of the request (route, times, seats) with the plan's seat use per segment",
+    response_model=list[FlightSummary],
+)
+def get_flights(plan_id: str, who: Reader, store: Store) -> list[FlightSummary]:
+    plan = Plan.model_validate_json(finished_plan(store, plan_id))
+    request = store.request_of(plan_id)
+    assert request is not None, "every job keeps its request"
+    # Audited as a read of the result (detail "flights"), which it is a view of: the audit actions stay as they are.
+    store.audit(who.name, who.role, "read_result", plan_id, "flights")
+    return list(summarise_flights(plan, flights_of_request(request)))
 
 
 @router.post("/v1/plans/{plan_id}/cancel", response_model=JobView, summary="Stop a queued or running job")

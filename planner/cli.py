@@ -1,4 +1,4 @@
-"""The `planner` command line: plan, check, manifest and generate."""
+"""The `planner` command line: plan, check, manifest, generate and report."""
 
 from __future__ import annotations
 
@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, metavar="S")
     generate.add_argument("--out", type=Path, metavar="REQUEST.json", help="default: standard output")
     generate.set_defaults(run=run_generate)
+
+    report = commands.add_parser("report", help="write seat charts and the reasons breakdown as SVG (and PNG)")
+    report.add_argument("plan", type=Path, metavar="PLAN.json")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR")
+    report.add_argument("--request", type=Path, metavar="REQUEST.json", help="for seats, times and unused flights")
+    report.set_defaults(run=run_report)
     add_plugin_commands(commands)
     return parser
 
@@ -186,6 +192,17 @@ def run_generate(args: argparse.Namespace) -> int:
     from planner.generate import generate_json
 
     write_text(generate_json(args.people, args.flights, args.weeks, args.seed) + "\n", args.out)
+    return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from planner.flights import summarise_flights
+    from planner.report import write_report
+
+    plan = read_plan(args.plan)
+    flights = read_request(args.request).flights if args.request else None
+    written = write_report(plan, summarise_flights(plan, flights), args.out)
+    print(f"wrote {len(written)} file(s) to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
