@@ -196,12 +196,12 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from planner.flights import summarise_flights
+    from planner.flights import flown_of_plan, summarise_flights
     from planner.report import write_report
 
     plan = read_plan(args.plan)
     flights = read_request(args.request).flights if args.request else None
-    written = write_report(plan, summarise_flights(plan, flights), args.out)
+    written = write_report(plan, summarise_flights(flown_of_plan(plan), flights), args.out)
     print(f"wrote {len(written)} file(s) to {args.out}", file=sys.stderr)
     return EXIT_OK
 

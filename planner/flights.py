@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from planner.plan import Manifest, Plan
+from planner.plan import Plan, Segment
 from planner.request import Flight
 
-__all__ = ["FlightSummary", "SegmentSeats", "StopTimes", "flights_of_request", "summarise_flights"]
-
-FLIGHTS = TypeAdapter(tuple[Flight, ...])
+__all__ = [
+    "FlightSummary",
+    "Flown",
+    "SegmentSeats",
+    "StopTimes",
+    "flights_of_request",
+    "flown_of_plan",
+    "flown_of_plan_json",
+    "summarise_flights",
+]
 
 
 class Summary(BaseModel):
@@ -59,21 +66,64 @@ class FlightSummary(Summary):
     segments: tuple[SegmentSeats, ...]
 
 
+class Flown(BaseModel):
+    """What a summary needs of a manifest: escorts and seats per segment, and only the number of passengers."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    flight_id: str
+    officers: int
+    medical_officers: int
+    reserved_seats: int
+    segments: tuple[Segment, ...]
+    passengers: Annotated[int, BeforeValidator(len)]
+
+
+class FlownPlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    manifests: tuple[Flown, ...]
+
+
+class RequestFlights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    flights: tuple[Flight, ...]
+
+
 def flights_of_request(body: bytes | str) -> tuple[Flight, ...]:
-    """The flights of a request that was validated when it was submitted; the roster is not parsed again."""
-    document: dict[str, Any] = json.loads(body)
-    return FLIGHTS.validate_json(json.dumps(document["flights"]))
+    """The flights of a request validated when it was submitted; the roster is skipped, not parsed into objects."""
+    return RequestFlights.model_validate_json(body).flights
 
 
-def summarise_flights(plan: Plan, flights: Sequence[Flight] | None = None) -> tuple[FlightSummary, ...]:
+def flown_of_plan_json(body: bytes | str) -> tuple[Flown, ...]:
+    """The manifests of a stored plan without their passengers' details, which a 20,000-person plan is mostly."""
+    return FlownPlan.model_validate_json(body).manifests
+
+
+def flown_of_plan(plan: Plan) -> tuple[Flown, ...]:
+    return tuple(
+        Flown(
+            flight_id=m.flight_id,
+            officers=m.officers,
+            medical_officers=m.medical_officers,
+            reserved_seats=m.reserved_seats,
+            segments=m.segments,
+            passengers=m.passengers,
+        )
+        for m in plan.manifests
+    )
+
+
+def summarise_flights(flown: Sequence[Flown], flights: Sequence[Flight] | None = None) -> tuple[FlightSummary, ...]:
     """Every flight of the request in request order (only the flown ones, without times, when it is not known)."""
-    manifests = {manifest.flight_id: manifest for manifest in plan.manifests}
     if flights is None:
-        return tuple(summarise_manifest(manifest) for manifest in plan.manifests)
+        return tuple(summarise_manifest(manifest) for manifest in flown)
+    manifests = {manifest.flight_id: manifest for manifest in flown}
     return tuple(summarise_flight(flight, manifests.get(flight.id)) for flight in flights)
 
 
-def summarise_flight(flight: Flight, manifest: Manifest | None) -> FlightSummary:
+def summarise_flight(flight: Flight, manifest: Flown | None) -> FlightSummary:
     """A request's flight with its manifest's seat use, or reserved seats only when nobody flies on it."""
     officers = manifest.officers if manifest else 0
     medical = manifest.medical_officers if manifest else 0
@@ -90,7 +140,7 @@ def summarise_flight(flight: Flight, manifest: Manifest | None) -> FlightSummary
             seats_used=manifest.segments[index].seats_used if manifest else flight.reserved_seats,
             seats=flight.seats,
         )
-        for index, (start, end) in enumerate(zip(flight.stops, flight.stops[1:], strict=False))
+        for index, (start, end) in enumerate(itertools.pairwise(flight.stops))
     )
     return FlightSummary(
         flight_id=flight.id,
@@ -98,7 +148,7 @@ def summarise_flight(flight: Flight, manifest: Manifest | None) -> FlightSummary
         seats=flight.seats,
         cost=flight.cost,
         used=manifest is not None,
-        passengers=len(manifest.passengers) if manifest else 0,
+        passengers=manifest.passengers if manifest else 0,
         officers=officers,
         medical_officers=medical,
         reserved_seats=flight.reserved_seats,
@@ -107,7 +157,7 @@ def summarise_flight(flight: Flight, manifest: Manifest | None) -> FlightSummary
     )
 
 
-def summarise_manifest(manifest: Manifest) -> FlightSummary:
+def summarise_manifest(manifest: Flown) -> FlightSummary:
     """A flown flight known only from its manifest: its route from the segments, no times, seats or cost."""
     airports = [manifest.segments[0].from_] + [segment.to for segment in manifest.segments]
     return FlightSummary(
@@ -116,7 +166,7 @@ def summarise_manifest(manifest: Manifest) -> FlightSummary:
         seats=None,
         cost=None,
         used=True,
-        passengers=len(manifest.passengers),
+        passengers=manifest.passengers,
         officers=manifest.officers,
         medical_officers=manifest.medical_officers,
         reserved_seats=manifest.reserved_seats,

@@ -194,4 +194,3 @@ def unique_name(name: str, used: set[str]) -> str:
         candidate = f"{safe}-{number}"
     used.add(candidate)
     return candidate
-

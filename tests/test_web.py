@@ -188,6 +188,8 @@ def test_twenty_thousand_people_pages_stay_responsive(page: Page, server: Server
     page.get_by_role("button", name=f"Open plan {job_id}").click()
     expect(page.locator("#unplaced-table tbody tr").first).to_be_visible()
     first_render = time.monotonic() - started
+    expect(page.locator("#flights-table tbody tr")).to_have_count(25)
+    flights_render = time.monotonic() - started
     expect(page.locator("#unplaced-count")).to_have_text(f"{unplaced:,} of {unplaced:,} people left off.")
     expect(page.locator("#unplaced-table tbody tr th")).to_have_count(50)
     shoot(page, "5-twenty-thousand", full_page=False)
@@ -214,11 +216,10 @@ def test_twenty_thousand_people_pages_stay_responsive(page: Page, server: Server
         "people": 20000,
         "unplaced": unplaced,
         "first_render_of_unplaced_seconds": round(first_render, 3),
+        "first_render_of_flights_seconds": round(flights_render, 3),
         "filter_by_reason_seconds": round(filtered, 3),
         "next_page_of_unplaced_seconds": round(next_page, 3),
         "next_page_of_flights_seconds": round(flights_page, 3),
     }
     (ARTEFACTS / "web-timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
-    assert first_render < FIRST_RENDER_SECONDS, timings
-    assert max(filtered, next_page, flights_page) < FIRST_RENDER_SECONDS, timings
-
+    assert max(first_render, flights_render, filtered, next_page, flights_page) < FIRST_RENDER_SECONDS, timings

@@ -398,18 +398,23 @@ async function loadResults(job) {
   const id = state.planId;
   renderSummary(job);
   $("#results").hidden = false;
-  try {
-    const [flights, unplaced] = await Promise.all([getJson(planPath("/flights")), getJson(planPath("/unplaced"))]);
+  // Both at once, each drawn as soon as it arrives.
+  const failed = (error) => {
+    if (id === state.planId) $("#progress-text").textContent = `Could not read the plan: ${error.message}`;
+  };
+  const unplaced = getJson(planPath("/unplaced")).then((people) => {
     if (id !== state.planId) return;
-    state.flights = flights;
-    state.unplaced = unplaced;
-    state.reasonCounts = countReasons(unplaced);
-    renderFlights();
+    state.unplaced = people;
+    state.reasonCounts = countReasons(people);
     renderReasons();
     renderUnplaced();
-  } catch (error) {
-    $("#progress-text").textContent = `Could not read the plan: ${error.message}`;
-  }
+  }, failed);
+  const flights = getJson(planPath("/flights")).then((found) => {
+    if (id !== state.planId) return;
+    state.flights = found;
+    renderFlights();
+  }, failed);
+  await Promise.all([unplaced, flights]);
 }
 
 function renderSummary(job) {
