@@ -86,6 +86,7 @@ function titled(node, tooltip) {
 }
 
 const number = new Intl.NumberFormat("en-GB");
+const count = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? "" : "s"}`;
 const fmt = (value) => (value === null || value === undefined ? "—" : number.format(value));
 
 // A contract timestamp shown in its own local time and offset, as the crews and the destination read it.
@@ -325,7 +326,7 @@ function renderProgress(job) {
     queued: "Queued: waiting for a free solver.",
     running:
       p.placed_priority === null
-        ? `Running: looking for a first plan (${fmt(p.elapsed_seconds)} s).`
+        ? "Running: looking for a first plan."
         : `Running for ${p.elapsed_seconds.toFixed(0)} s of ${job.time_limit_seconds} s: ` +
           `priority ${fmt(p.placed_priority)} placed, at most ${fmt(p.placed_priority_bound)} possible.`,
     succeeded: job.summary
@@ -481,25 +482,26 @@ function renderFlights() {
   });
 }
 
+// The flights of one page on a time axis of their own (UTC), so that a page of a long schedule stays readable.
 function drawTimeline(flights) {
-  const all = state.flights.flatMap((f) => f.stops.flatMap((s) => [s.arrive, s.depart])).filter(Boolean);
-  if (!flights.length || !all.length) {
+  const times = flights.flatMap((f) => f.stops.flatMap((s) => [s.arrive, s.depart])).filter(Boolean).map(Date.parse);
+  if (!times.length) {
     $("#timeline").replaceChildren();
     return;
   }
-  const times = all.map((t) => Date.parse(t));
   const start = Math.min(...times), end = Math.max(...times);
   const width = 1200, left = 110, right = 30, row = 34, top = 30;
   const height = top + row * flights.length + 10;
-  const x = (stamp) => left + ((Date.parse(stamp) - start) / Math.max(1, end - start)) * (width - left - right);
+  const span = Math.max(1, end - start);
+  const at = (moment) => left + ((moment - start) / span) * (width - left - right);
+  const x = (stamp) => at(Date.parse(stamp));
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, role: "img",
-    "aria-label": `Timeline of ${flights.length} flights from ${localTime(new Date(start).toISOString())} to ` +
-      `${localTime(new Date(end).toISOString())}; the table below lists the same flights.` });
+    "aria-label": `Timeline of ${flights.length} flights from ${utcLabel(start)} to ${utcLabel(end)}; ` +
+      "the table below lists the same flights." });
   chart.append(svg("rect", { x: 0, y: 0, width, height, fill: "#fff" }));
-  for (const day of dayTicks(start, end)) {
-    const dx = left + ((day - start) / Math.max(1, end - start)) * (width - left - right);
-    chart.append(svg("line", { x1: dx, y1: top - 8, x2: dx, y2: height, stroke: "#e2e2e2" }));
-    chart.append(svgText(dx + 3, top - 12, new Date(day).toISOString().slice(0, 10) + " UTC", { fill: "#595959", "font-size": 11 }));
+  for (const tick of timeTicks(start, end)) {
+    chart.append(svg("line", { x1: at(tick.time), y1: top - 8, x2: at(tick.time), y2: height, stroke: "#e2e2e2" }));
+    chart.append(svgText(at(tick.time) + 3, top - 12, tick.label, { fill: "#595959", "font-size": 11 }));
   }
   flights.forEach((flight, index) => {
     const y = top + index * row + 20;
@@ -511,22 +513,35 @@ function drawTimeline(flights) {
         "stroke-width": 5, "stroke-dasharray": flight.used ? null : "4 3" }),
         `${segment.from} → ${segment.to}: ${segment.aboard} people aboard, ${segment.seats_used}/${segment.seats} seats`));
     });
-    flight.stops.forEach((stop, i) => {
-      const at = stop.arrive || stop.depart;
-      group.append(svg("circle", { cx: x(at), cy: y, r: 4, fill: "#fff", stroke: colour, "stroke-width": 2 }));
-      group.append(svgText(x(at), y - 8, stop.airport, { "text-anchor": i === 0 ? "start" : "middle", "font-size": 10, fill: "#333" }));
+    let lastLabel = -Infinity;
+    flight.stops.forEach((stop) => {
+      const cx = x(stop.arrive || stop.depart);
+      group.append(titled(svg("circle", { cx, cy: y, r: 4, fill: "#fff", stroke: colour, "stroke-width": 2 }),
+        `${stop.airport} ${localTime(stop.arrive || stop.depart)}`));
+      // Stops close together in time would print over each other: the first of them keeps its label.
+      if (cx - lastLabel >= 30) {
+        group.append(svgText(cx, y - 8, stop.airport, { "text-anchor": "middle", "font-size": 10, fill: "#333" }));
+        lastLabel = cx;
+      }
     });
     chart.append(group);
   });
   $("#timeline").replaceChildren(chart);
 }
 
-function dayTicks(start, end) {
+const HOUR = 3600000;
+
+function timeTicks(start, end) {
+  const step = [1, 3, 6, 12, 24, 48, 168].map((h) => h * HOUR).find((s) => (end - start) / s <= 8) || 336 * HOUR;
   const ticks = [];
-  const day = 86400000;
-  const step = Math.max(1, Math.ceil((end - start) / day / 14)) * day;
-  for (let t = Math.ceil(start / day) * day; t <= end; t += step) ticks.push(t);
+  for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+    ticks.push({ time: t, label: step < 24 * HOUR ? utcLabel(t) : new Date(t).toISOString().slice(0, 10) });
+  }
   return ticks;
+}
+
+function utcLabel(time) {
+  return `${new Date(time).toISOString().slice(5, 16).replace("T", " ")} UTC`;
 }
 
 // ---- One flight: route, seats, manifest ----------------------------------------------------------------------------
@@ -544,8 +559,9 @@ async function openFlight(flightId) {
   $("#flight-facts").textContent = [
     flight.aircraft,
     `${fmt(flight.seats)} seats`,
-    flight.used ? `${fmt(flight.passengers)} passengers, ${flight.officers} escort officers, ` +
-      `${flight.medical_officers} medical officers, ${flight.reserved_seats} reserved seats` : "not used by this plan",
+    flight.used ? [count(flight.passengers, "passenger"), count(flight.officers, "escort officer"),
+      count(flight.medical_officers, "medical officer"), count(flight.reserved_seats, "reserved seat")].join(", ")
+      : "not used by this plan",
     flight.cost !== null ? `cost ${fmt(flight.cost)}` : null,
   ].filter(Boolean).join(" · ");
   $("#stops-table tbody").replaceChildren(
@@ -638,7 +654,7 @@ function renderManifest() {
       el("tr", {},
         el("th", { scope: "row" }, el("span", { class: "code", text: p.person_id })),
         el("td", { text: `${p.surname}, ${p.given_names}` }),
-        el("td", { text: p.birth_date }),
+        el("td", { class: "nowrap", text: p.birth_date }),
         el("td", { text: p.nationality }),
         el("td", { text: `${p.document.type} ${p.document.number} (${p.document.issuing_country}, until ${p.document.expires})` }),
         el("td", { text: p.board }),
