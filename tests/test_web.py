@@ -7,8 +7,8 @@ timings of the 20,000-person plan in tests/artefacts/web-timings.json.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
