@@ -201,7 +201,10 @@ def run_report(args: argparse.Namespace) -> int:
 
     plan = read_plan(args.plan)
     flights = read_request(args.request).flights if args.request else None
-    written = write_report(plan, summarise_flights(flown_of_plan(plan), flights), args.out)
+    try:
+        written = write_report(plan, summarise_flights(flown_of_plan(plan), flights), args.out)
+    except OSError as error:
+        raise InputError(f"cannot write to {args.out}: {error.strerror}") from None
     print(f"wrote {len(written)} file(s) to {args.out}", file=sys.stderr)
     return EXIT_OK
 

@@ -142,3 +142,11 @@ def test_cli_report_of_a_missing_plan_exits_2(tmp_path: Path) -> None:
     result = planner("report", tmp_path / "nowhere.json", "--out", tmp_path / "report")
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_cli_report_into_a_file_exits_2(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert planner("plan", EXAMPLE, "--out", plan_file, "--time-limit", "10").returncode == 0
+    result = planner("report", plan_file, "--out", plan_file)
+    assert result.returncode == 2
+    assert f"cannot write to {plan_file}" in result.stderr
