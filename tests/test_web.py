@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ REQUIRE_BROWSER_VARIABLE = "PLANNER_REQUIRE_BROWSER"
 MANIFEST_EXPORTS = ("json", "csv")
 # Generous on a shared 2-core machine; the figures measured are written to web-timings.json.
 FIRST_RENDER_SECONDS = 3.0
+INTERACTION_SECONDS = 1.0
 # Each action and expectation waits at most this long: the contract example plans in under a second, but the
 # machine may be busy.
 WAIT_MS = 30_000
@@ -224,32 +224,22 @@ def test_twenty_thousand_people_pages_stay_responsive(
     shoot(page, "6-twenty-thousand-finished", full_page=False)
 
     # Time to first render: from opening the finished plan to the first rows of people left off on screen.
-    started = time.monotonic()
-    page.get_by_role("button", name=f"Open plan {job_id}").click()
-    expect(page.locator("#unplaced-table tbody tr").first).to_be_visible()
-    first_render = time.monotonic() - started
-    expect(page.locator("#flights-table tbody tr")).to_have_count(25)
-    flights_render = time.monotonic() - started
+    first_render = time_in_page(page, f'[aria-label="Open plan {job_id}"]', until="#unplaced-table tbody tr")
     expect(page.locator("#unplaced-count")).to_have_text(f"{unplaced:,} of {unplaced:,} people left off.")
     expect(page.locator("#unplaced-table tbody tr th")).to_have_count(50)
+    expect(page.locator("#flights-table tbody tr")).to_have_count(25)
     page.locator("#flights").scroll_into_view_if_needed()
     shoot(page, "7-twenty-thousand-flights", full_page=False)
 
     # Filtering all of them by a reason, and paging on, are as quick.
     code = page.locator("#reason-filter option").nth(1).get_attribute("value")
     assert code
-    started = time.monotonic()
-    page.get_by_label("Reason", exact=True).select_option(code)
+    filtered = time_in_page(page, f'#reasons button[aria-label^="{code}:"]')
     expect(page.locator("#unplaced-count")).to_contain_text(f"with reason {code}")
-    filtered = time.monotonic() - started
-    started = time.monotonic()
-    page.get_by_role("button", name="Next people").click()
+    next_page = time_in_page(page, '[aria-label="Next people"]')
     expect(page.locator("#unplaced-pager")).to_contain_text("51–100 of")
-    next_page = time.monotonic() - started
-    started = time.monotonic()
-    page.get_by_role("button", name="Next flights").click()
+    flights_page = time_in_page(page, '[aria-label="Next flights"]')
     expect(page.locator("#flights-pager")).to_contain_text("26–50 of 400 flights")
-    flights_page = time.monotonic() - started
     page.locator("#unplaced").scroll_into_view_if_needed()
     shoot(page, "8-twenty-thousand-unplaced-filtered", full_page=False)
 
@@ -257,13 +247,33 @@ def test_twenty_thousand_people_pages_stay_responsive(
         "people": 20000,
         "unplaced": unplaced,
         "first_render_of_unplaced_seconds": round(first_render, 3),
-        "first_render_of_flights_seconds": round(flights_render, 3),
         "filter_by_reason_seconds": round(filtered, 3),
         "next_page_of_unplaced_seconds": round(next_page, 3),
         "next_page_of_flights_seconds": round(flights_page, 3),
     }
     (ARTEFACTS / "web-timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
-    assert max(first_render, flights_render, filtered, next_page, flights_page) < FIRST_RENDER_SECONDS, timings
+    assert first_render < FIRST_RENDER_SECONDS, timings
+    assert max(filtered, next_page, flights_page) < INTERACTION_SECONDS, timings
+
+
+def time_in_page(page: Page, click: str, until: str | None = None) -> float:
+    """Seconds from a click on the element `click` selects until the page has changed (and holds an element that
+    `until` selects) and painted the next frame: measured by the page's own clock, not by polling from here."""
+    elapsed: float = page.evaluate(
+        """([click, until, limit]) => new Promise((resolve, reject) => {
+            const started = performance.now();
+            const observer = new MutationObserver(() => {
+                if (until !== null && !document.querySelector(until)) return;
+                observer.disconnect();
+                requestAnimationFrame(() => resolve((performance.now() - started) / 1000));
+            });
+            observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+            setTimeout(() => { observer.disconnect(); reject(new Error(`no change within ${limit} ms`)); }, limit);
+            document.querySelector(click).click();
+        })""",
+        [click, until, WAIT_MS],
+    )
+    return elapsed
 
 
 def relative_luminance(colour: str) -> float:

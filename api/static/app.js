@@ -275,6 +275,8 @@ function openPlan(id) {
   $("#plan-id").textContent = id;
   $("#progress-text").textContent = "Loading…";
   $("#progress-chart").replaceChildren();
+  for (const stale of ["#flights-table tbody", "#unplaced-table tbody", "#reasons", "#timeline", "#summary",
+    "#flights-pager", "#unplaced-pager", "#unplaced-count"]) $(stale).replaceChildren();
   $("#reason-filter").value = "";
   $("#unplaced-search").value = "";
   $("#plan-title").focus();
