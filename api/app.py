@@ -13,6 +13,7 @@ from api.errors import install_domain_handlers
 from api.jobs import JobStore
 from api.keys import load_keys
 from api.limits import BodyLimitMiddleware
+from api.page import install_page
 from api.problems import install_problem_handlers
 from api.routes import health, router
 from api.runner import EmbeddedRunner, Runner
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, runner: Callable[[Settings], Ru
     install_domain_handlers(app)
     app.include_router(router)
     app.include_router(health)
+    install_page(app)
     app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     return app
 

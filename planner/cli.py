@@ -1,4 +1,4 @@
-"""The `planner` command line: plan (and replan), check, diff, manifest, explain, import and generate."""
+"""The `planner` command line: plan (and replan), check, diff, manifest, explain, import, generate and report."""
 
 from __future__ import annotations
 
@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, metavar="S")
     generate.add_argument("--out", type=Path, metavar="REQUEST.json", help="default: standard output")
     generate.set_defaults(run=run_generate)
+
+    report = commands.add_parser("report", help="write seat charts and the reasons breakdown as SVG (and PNG)")
+    report.add_argument("plan", type=Path, metavar="PLAN.json")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR")
+    report.add_argument("--request", type=Path, metavar="REQUEST.json", help="for seats, times and unused flights")
+    report.set_defaults(run=run_report)
     add_plugin_commands(commands)
     return parser
 
@@ -317,6 +323,20 @@ def run_generate(args: argparse.Namespace) -> int:
     from planner.generate import generate_json
 
     write_text(generate_json(args.people, args.flights, args.weeks, args.seed) + "\n", args.out)
+    return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from planner.flights import flown_of_plan, summarise_flights
+    from planner.report import write_report
+
+    plan = read_plan(args.plan)
+    flights = read_request(args.request).flights if args.request else None
+    try:
+        written = write_report(plan, summarise_flights(flown_of_plan(plan), flights), args.out)
+    except OSError as error:
+        raise InputError(f"cannot write to {args.out}: {error.strerror}") from None
+    print(f"wrote {len(written)} file(s) to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 

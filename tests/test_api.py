@@ -601,6 +601,75 @@ def test_explanation_reads_are_audited_naming_the_plan_only(client: TestClient, 
     }
 
 
+# GET /v1/plans/{id}/flights
+
+
+def test_flights_join_the_requests_routes_with_the_plans_seats(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/flights", headers=keys.headers(Role.VIEWER))
+    assert response.status_code == 200, response.text
+    flown, empty = response.json()
+    assert (flown["flight_id"], flown["used"], flown["passengers"], flown["seats"]) == ("RPN-101", True, 3, 12)
+    assert [stop["airport"] for stop in flown["stops"]] == ["AEX", "HRL", "GUA", "SAP"]
+    assert flown["stops"][0] == {"airport": "AEX", "arrive": None, "depart": "2026-12-03T07:00:00-06:00"}
+    assert [(s["from"], s["to"], s["aboard"], s["seats_used"]) for s in flown["segments"]] == [
+        ("AEX", "HRL", 2, 6),
+        ("HRL", "GUA", 3, 7),
+        ("GUA", "SAP", 1, 5),
+    ]
+    segment = flown["segments"][1]
+    assert (segment["depart"], segment["arrive"]) == ("2026-12-03T09:30:00-06:00", "2026-12-03T11:45:00-06:00")
+    assert (segment["officers"], segment["medical_officers"], segment["reserved_seats"]) == (1, 1, 2)
+    assert (empty["flight_id"], empty["used"], empty["passengers"], empty["aircraft"]) == (
+        "RPN-102",
+        False,
+        0,
+        "B737-400",
+    )
+    assert [(s["aboard"], s["seats_used"], s["seats"]) for s in empty["segments"]] == [(0, 6, 140)]
+
+
+def test_flights_name_no_passenger(client: TestClient, keys: Keys, example_id: str) -> None:
+    response = client.get(f"/v1/plans/{example_id}/flights", headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 200
+    assert not [value for value in personal_data(EXAMPLE) if value in response.text]
+    assert "P-000" not in response.text
+
+
+def test_flights_read_is_audited_as_a_read_of_the_result(client: TestClient, keys: Keys, example_id: str) -> None:
+    assert client.get(f"/v1/plans/{example_id}/flights", headers=keys.headers(Role.VIEWER)).status_code == 200
+    latest = client.get("/v1/audit?limit=1", headers=keys.headers(Role.AUDITOR)).json()["items"][0]
+    assert (latest["actor"], latest["action"], latest["plan_id"], latest["detail"]) == (
+        ACTORS[Role.VIEWER],
+        "read_result",
+        example_id,
+        "flights",
+    )
+
+
+def test_flights_are_not_for_auditor(client: TestClient, keys: Keys, example_id: str) -> None:
+    assert_problem(client.get(f"/v1/plans/{example_id}/flights", headers=keys.headers(Role.AUDITOR)), 403)
+    assert_problem(client.get(f"/v1/plans/{example_id}/flights"), 401)
+
+
+def test_flights_of_unknown_plan_is_404(client: TestClient, keys: Keys) -> None:
+    assert_problem(client.get(f"/v1/plans/{'0' * 32}/flights", headers=keys.headers(Role.VIEWER)), 404)
+
+
+# The staff page
+
+
+def test_page_is_served_at_the_root_with_its_files(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for asset, kind in (("/static/app.js", "javascript"), ("/static/app.css", "text/css")):
+        assert asset in page.text
+        response = client.get(asset)
+        assert response.status_code == 200
+        assert kind in response.headers["content-type"]
+
+
 # POST /v1/plans/{id}/cancel
 
 
@@ -631,7 +700,7 @@ def check_queued_job_cancels(client: TestClient, keys: Keys) -> None:
     """A job behind a running one is queued, has no result yet, and cancels at once."""
     queued_id = submit(client, keys)
     assert get_job(client, keys, queued_id)["status"] == "queued"
-    for suffix in ("/result", "/manifests/RPN-101", "/unplaced", "/explain/P-0004"):
+    for suffix in ("/result", "/manifests/RPN-101", "/unplaced", "/explain/P-0004", "/flights"):
         response = client.get(f"/v1/plans/{queued_id}{suffix}", headers=keys.headers(Role.VIEWER))
         assert_problem(response, 409)
     job = cancel(client, keys, queued_id)

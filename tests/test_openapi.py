@@ -37,6 +37,7 @@ CONTRACT: dict[tuple[str, str], set[int]] = {
     ("get", f"{PLAN}/manifests/{{flight_id}}"): {401, 403, 404, 409, 422},
     ("get", f"{PLAN}/unplaced"): {401, 403, 404, 409, 422},
     ("get", f"{PLAN}/explain/{{person_id}}"): {401, 403, 404, 409},
+    ("get", f"{PLAN}/flights"): {401, 403, 404, 409},
     ("post", f"{PLAN}/cancel"): {401, 403, 404},
     ("post", f"{PLAN}/replan"): {401, 403, 404, 409, 413, 422},
     ("get", "/v1/audit"): {401, 403, 422},
