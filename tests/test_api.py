@@ -891,3 +891,38 @@ def test_wrong_method_is_405_problem_listing_allowed_methods(
     response = client.request(method, path, headers=keys.headers(Role.PLANNER))
     assert_problem(response, 405)
     assert {part.strip() for part in response.headers["allow"].split(",")} == allowed
+
+
+# The replan scenario (fixtures/scenario) through the service
+
+
+def test_the_scenario_series_replanned_through_the_service_matches_its_goldens(client: TestClient, keys: Keys) -> None:
+    """Day 1 submitted, each later day a replan of the day before with that day's freeze and locks as query."""
+    scenario = FIXTURES / "scenario"
+    days = json.loads((scenario / "series.json").read_text())["days"]
+    previous_id: str | None = None
+    for day in days:
+        body = (scenario / day["request"]).read_bytes()
+        if previous_id is None:
+            job_id = submit(client, keys, body, "?time_limit_seconds=20")
+        else:
+            query = [("time_limit_seconds", "20"), ("freeze_before", day["freeze_before"])]
+            query += [("locked_flights", flight_id) for flight_id in day["lock"]]
+            response = client.post(
+                f"/v1/plans/{previous_id}/replan", params=query, content=body, headers=keys.headers(Role.PLANNER)
+            )
+            assert response.status_code == 202, response.text
+            job_id = as_json(response)["id"]
+        job = wait_finished(client, keys, job_id)
+        assert job["status"] == "succeeded", job
+        golden = json.loads((scenario / f"day-{day['day']}.expected.json").read_text())
+        assert job["summary"]["objective"]["placed_priority"] == golden["placed_priority"], day
+        assert job["summary"]["objective"]["cost"] == golden["cost"], day
+        if previous_id is not None:
+            assert job["replan_of"] == previous_id
+            assert job["summary"]["change_summary"] == golden["change_summary"], day
+            plan = client.get(f"/v1/plans/{job_id}/result", headers=keys.headers(Role.VIEWER)).json()
+            changes = sorted((c["person_id"], c["change"], [r["code"] for r in c["reasons"]]) for c in plan["changes"])
+            wanted = sorted((c["person_id"], c["change"], c["reasons"]) for c in golden["changes"])
+            assert changes == wanted, day
+        previous_id = job_id
