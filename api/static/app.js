@@ -3,9 +3,11 @@
 "use strict";
 
 // ---- Formats: the one place to change when the service learns more of them ---------------------------------------
-// Uploads: file extension -> the Content-Type POST /v1/plans is sent with. When the service takes spreadsheets, add
-//   csv: "text/csv", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-const UPLOAD_TYPES = { json: "application/json" };
+// Uploads: file extension -> the Content-Type POST /v1/plans is sent with (a roster workbook or contract JSON).
+const UPLOAD_TYPES = {
+  json: "application/json",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+};
 // Manifest exports offered for each flight, as ?format= values of GET /v1/plans/{id}/manifests/{flight}.
 const MANIFEST_FORMATS = ["json", "csv", "xlsx", "pdf", "paxlst"];
 const FORMAT_INFO = {
@@ -221,8 +223,8 @@ function describeUploads() {
   const extensions = Object.keys(UPLOAD_TYPES);
   $("#roster-file").setAttribute("accept", extensions.map((ext) => `.${ext}`).join(","));
   $("#roster-formats").textContent =
-    `A plan request as the planning contract describes it (${extensions.map((e) => e.toUpperCase()).join(", ")}): ` +
-    "people, flights and destination rules, e.g. fixtures/contract-example.json.";
+    `${extensions.map((e) => e.toUpperCase()).join(" or ")}: a plan request as the planning contract describes it ` +
+    "(e.g. fixtures/contract-example.json), or a roster workbook filled from fixtures/templates/roster.xlsx.";
 }
 
 async function upload(event) {
