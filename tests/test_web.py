@@ -19,6 +19,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.keys import Role, add_key
 from planner.generate import generate_json
+from planner.parsing import parse_request
+from planner.roster import write_csv_folder
 from tests.test_service_e2e import FIXTURES, Launcher, Server
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
@@ -176,6 +178,17 @@ def test_a_refused_upload_names_the_bad_fields(page: Page, server: Server, launc
 def test_a_roster_workbook_is_planned_like_its_json(page: Page, server: Server, launcher: Launcher) -> None:
     sign_in(page, server, launcher.token)
     page.get_by_label("Roster or plan request file").set_input_files(FIXTURES / "contract-example.xlsx")
+    page.get_by_label("Time limit (seconds)").fill("30")
+    page.get_by_role("button", name="Upload and plan").click()
+    expect(page.locator("#progress-text")).to_contain_text("Finished: 3 of 8 people placed")
+
+
+def test_a_rosters_csv_files_are_planned_together(
+    page: Page, server: Server, launcher: Launcher, tmp_path: Path
+) -> None:
+    write_csv_folder(parse_request((FIXTURES / "contract-example.json").read_bytes()), tmp_path)
+    sign_in(page, server, launcher.token)
+    page.get_by_label("Roster or plan request file").set_input_files(sorted(tmp_path.glob("*.csv")))
     page.get_by_label("Time limit (seconds)").fill("30")
     page.get_by_role("button", name="Upload and plan").click()
     expect(page.locator("#progress-text")).to_contain_text("Finished: 3 of 8 people placed")
