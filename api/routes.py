@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,10 +12,11 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.auth import Auditor, Planner, Reader
 from api.jobs import Job, JobStore
-from api.problems import PROBLEM_RESPONSES, ProblemError, problem_type
+from api.problems import PROBLEM_RESPONSES, ProblemError, field_errors, problem_type
 from api.settings import Settings
 from api.views import AuditPage, JobPage, JobView, audit_view, job_view
 from planner.explain import Explanation, UnknownPersonError, explain
@@ -24,6 +26,8 @@ from planner.manifest import find_manifest
 from planner.parsing import parse_request
 from planner.plan import Plan, Unplaced
 from planner.reasons import ReasonCode
+from planner.request import PlanRequest
+from planner.roster import RosterError, read_csv_files, read_workbook, request_json
 
 __all__ = ["health", "router"]
 
@@ -32,10 +36,27 @@ health = APIRouter()
 
 FINISHED = {"succeeded", "failed", "cancelled"}
 PLAN_ID = re.compile(r"[0-9a-f]{32}")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAN_REQUEST_BODY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlanRequest"}}},
+    }
+}
+# A submission may also be a roster workbook (README: Spreadsheets and exports), turned into the same JSON.
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PlanRequest"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            },
+        },
     }
 }
 FLIGHT_SUMMARIES = TypeAdapter(tuple[FlightSummary, ...])
@@ -61,7 +82,7 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
     "/v1/plans",
     status_code=202,
     response_model=JobView,
-    openapi_extra=PLAN_REQUEST_BODY,
+    openapi_extra=SUBMISSION_BODY,
     summary="Submit a plan request; the plan is made by a worker",
     responses={200: {"model": JobView, "description": "the same job, for a repeated Idempotency-Key"}},
 )
@@ -77,6 +98,12 @@ async def submit_plan(
 ) -> JobView:
     body = await request.body()
     limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == XLSX:
+        body = await run_in_threadpool(roster_request, lambda: read_workbook(body))
+    elif kind == "multipart/form-data":
+        files = await uploaded_files(request)
+        body = await run_in_threadpool(roster_request, lambda: read_csv_files(files))
     # Parsing and storing 20 MB of roster takes a while: in a thread, so other requests keep being answered.
     job, created = await run_in_threadpool(accept_submission, store, body, limit, seed, who.name, idempotency_key)
     store.audit(who.name, who.role, "submit", job.id)
@@ -265,6 +292,34 @@ def readyz(request: Request, store: Store) -> JSONResponse:
     checks: dict[str, Any] = {"database": store.ping(), "workers": request.app.state.runner.is_alive()}
     ready = all(checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
+
+
+async def uploaded_files(request: Request) -> dict[str, bytes]:
+    """The files of a multipart submission (a roster's CSV files, field `files`), by file name."""
+    try:
+        form = await request.form()
+    except Exception:  # Starlette raises several kinds for a malformed multipart body.
+        raise ProblemError(
+            422, "Invalid upload", "the multipart body cannot be read", type=problem_type("invalid-upload")
+        ) from None
+    files = {}
+    try:
+        for value in form.getlist("files"):
+            if isinstance(value, StarletteUpload) and value.filename:
+                files[value.filename] = await value.read()
+    finally:
+        await form.close()  # its spooled files, at once rather than when collected
+    return files
+
+
+def roster_request(read: Callable[[], PlanRequest]) -> bytes:
+    """A roster (workbook or CSV files) as contract JSON; every bad cell named by sheet, row and column."""
+    try:
+        return request_json(read()).encode()
+    except RosterError as error:
+        errors = field_errors((("body",), problem) for problem in error.problems)
+        detail = f"{len(errors)} problem(s) in the roster; `errors` names each bad cell."
+        raise ProblemError(422, "Invalid roster", detail, type=problem_type("invalid-roster"), errors=errors) from None
 
 
 def accept_submission(

@@ -34,6 +34,7 @@ from planner.manifest import CSV_COLUMNS
 from planner.parsing import parse_request
 from planner.plan import Plan
 from planner.reasons import ReasonCode
+from planner.roster import write_csv_folder
 from tests.builders import person, request_dict
 from tests.conftest import POSTGRES_URL_VARIABLE, REQUIRE_POSTGRES_VARIABLE, _postgres_schema
 
@@ -41,6 +42,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLE = (FIXTURES / "contract-example.json").read_bytes()
 PROBLEM_JSON = "application/problem+json"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FINISHED = frozenset({"succeeded", "failed", "cancelled"})
 # Above the contract example (about 6 KiB), far below the default, so that 413 is cheap to provoke.
 BODY_LIMIT = 64 * 1024
@@ -249,6 +251,46 @@ def test_submit_answers_202_with_location_and_queued_job(client: TestClient, key
     assert job["progress"] == dict.fromkeys(("elapsed_seconds", "placed_priority", "placed_priority_bound", "cost"))
     assert job["summary"] is None
     assert job["error"] is None
+
+
+def test_submit_takes_a_roster_workbook(client: TestClient, keys: Keys) -> None:
+    workbook = (FIXTURES / "contract-example.xlsx").read_bytes()
+    plan_id = submit(client, keys, workbook, "?time_limit_seconds=10", **{"Content-Type": XLSX_TYPE})
+    assert wait_finished(client, keys, plan_id)["summary"]["stats"]["placed"] == 3
+    stored = client.get(f"/v1/plans/{plan_id}/result", headers=keys.headers(Role.VIEWER)).json()
+    assert {p["person_id"] for p in stored["manifests"][0]["passengers"]} == set(EXPECTED_PLACED)
+
+
+def test_submit_takes_a_rosters_csv_files(client: TestClient, keys: Keys, tmp_path: Path) -> None:
+    write_csv_folder(parse_request(EXAMPLE), tmp_path)
+    files = [("files", (path.name, path.read_bytes(), "text/csv")) for path in sorted(tmp_path.glob("*.csv"))]
+    response = client.post("/v1/plans?time_limit_seconds=10", files=files, headers=keys.headers(Role.PLANNER))
+    assert response.status_code == 202, response.text
+    assert wait_finished(client, keys, as_json(response)["id"])["summary"]["stats"]["placed"] == 3
+
+
+def test_csv_files_with_a_bad_cell_are_422_naming_it(client: TestClient, keys: Keys, tmp_path: Path) -> None:
+    write_csv_folder(parse_request(EXAMPLE), tmp_path)
+    people = (tmp_path / "people.csv").read_text(encoding="utf-8").splitlines()
+    people[1] = people[1].replace("GTM", "XXX", 1)
+    (tmp_path / "people.csv").write_text("\n".join(people) + "\n", encoding="utf-8")
+    files = [("files", (path.name, path.read_bytes(), "text/csv")) for path in sorted(tmp_path.glob("*.csv"))]
+    problem = assert_problem(client.post("/v1/plans", files=files, headers=keys.headers(Role.PLANNER)), 422)
+    assert any(error["msg"].startswith("people row 2 column nationality") for error in problem["errors"]), problem
+
+
+def test_a_workbook_with_bad_cells_is_422_naming_each_cell(client: TestClient, keys: Keys) -> None:
+    workbook = load_workbook(FIXTURES / "contract-example.xlsx")
+    workbook["flights"]["C2"] = "many"
+    workbook["people"]["D2"] = "someday"
+    body = io.BytesIO()
+    workbook.save(body)
+    headers = keys.headers(Role.PLANNER) | {"Content-Type": XLSX_TYPE}
+    problem = assert_problem(client.post("/v1/plans", content=body.getvalue(), headers=headers), 422)
+    messages = [error["msg"] for error in problem["errors"]]
+    assert any(m.startswith("flights row 2 column seats") for m in messages), messages
+    assert any(m.startswith("people row 2 column birth_date") for m in messages), messages
+    assert "someday" not in json.dumps(problem)
 
 
 @pytest.mark.parametrize(

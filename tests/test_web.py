@@ -19,6 +19,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.keys import Role, add_key
 from planner.generate import generate_json
+from planner.parsing import parse_request
+from planner.roster import write_csv_folder
 from tests.test_service_e2e import FIXTURES, Launcher, Server
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
@@ -105,7 +107,7 @@ def test_staff_plan_the_contract_example_and_download_its_manifest(
     expect(page.get_by_role("heading", name="New plan")).to_be_visible()
     shoot(page, "1-signed-in")
 
-    page.get_by_label("Plan request file").set_input_files(FIXTURES / "contract-example.json")
+    page.get_by_label("Roster or plan request file").set_input_files(FIXTURES / "contract-example.json")
     page.get_by_label("Time limit (seconds)").fill("30")
     page.get_by_role("button", name="Upload and plan").click()
     progress = page.locator("#progress-text")
@@ -167,10 +169,43 @@ def test_a_refused_upload_names_the_bad_fields(page: Page, server: Server, launc
     bad = tmp_path / "bad-request.json"
     bad.write_text(json.dumps(request), encoding="utf-8")
     sign_in(page, server, launcher.token)
-    page.get_by_label("Plan request file").set_input_files(bad)
+    page.get_by_label("Roster or plan request file").set_input_files(bad)
     page.get_by_role("button", name="Upload and plan").click()
     expect(page.locator("#upload-status")).to_contain_text("The upload was refused")
     expect(page.locator("#upload-errors li")).to_contain_text(["flights.0.seats"])
+
+
+def test_a_roster_workbook_is_planned_like_its_json(page: Page, server: Server, launcher: Launcher) -> None:
+    sign_in(page, server, launcher.token)
+    page.get_by_label("Roster or plan request file").set_input_files(FIXTURES / "contract-example.xlsx")
+    page.get_by_label("Time limit (seconds)").fill("30")
+    page.get_by_role("button", name="Upload and plan").click()
+    expect(page.locator("#progress-text")).to_contain_text("Finished: 3 of 8 people placed")
+
+
+def test_a_rosters_csv_files_are_planned_together(
+    page: Page, server: Server, launcher: Launcher, tmp_path: Path
+) -> None:
+    write_csv_folder(parse_request((FIXTURES / "contract-example.json").read_bytes()), tmp_path)
+    sign_in(page, server, launcher.token)
+    page.get_by_label("Roster or plan request file").set_input_files(sorted(tmp_path.glob("*.csv")))
+    page.get_by_label("Time limit (seconds)").fill("30")
+    page.get_by_role("button", name="Upload and plan").click()
+    expect(page.locator("#progress-text")).to_contain_text("Finished: 3 of 8 people placed")
+
+
+def test_a_workbook_with_a_bad_cell_is_refused_naming_the_cell(
+    page: Page, server: Server, launcher: Launcher, tmp_path: Path
+) -> None:
+    workbook = load_workbook(FIXTURES / "contract-example.xlsx")
+    workbook["flights"]["C2"] = "many"  # the seats of RPN-101
+    bad = tmp_path / "bad-roster.xlsx"
+    workbook.save(bad)
+    sign_in(page, server, launcher.token)
+    page.get_by_label("Roster or plan request file").set_input_files(bad)
+    page.get_by_role("button", name="Upload and plan").click()
+    expect(page.locator("#upload-status")).to_contain_text("The upload was refused")
+    expect(page.locator("#upload-errors li")).to_contain_text(["flights row 2 column seats"])
 
 
 def test_keyboard_alone_signs_in_and_reaches_the_upload(page: Page, server: Server, launcher: Launcher) -> None:
@@ -178,7 +213,7 @@ def test_keyboard_alone_signs_in_and_reaches_the_upload(page: Page, server: Serv
     expect(page.get_by_label("API key")).to_be_focused()
     page.keyboard.type(launcher.token)
     page.keyboard.press("Enter")
-    expect(page.get_by_label("Plan request file")).to_be_focused()
+    expect(page.get_by_label("Roster or plan request file")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Time limit (seconds)")).to_be_focused()
     page.keyboard.press("Tab")
@@ -191,7 +226,7 @@ def test_progress_is_drawn_while_the_solve_runs(page: Page, server: Server, laun
     roster = tmp_path / "three-thousand.json"
     roster.write_text(generate_json(3000, 60, 2, seed=2), encoding="utf-8")
     sign_in(page, server, launcher.token)
-    page.get_by_label("Plan request file").set_input_files(roster)
+    page.get_by_label("Roster or plan request file").set_input_files(roster)
     page.get_by_label("Time limit (seconds)").fill("8")
     page.get_by_role("button", name="Upload and plan").click()
     progress = page.locator("#progress-text")
@@ -219,7 +254,7 @@ def test_twenty_thousand_people_pages_stay_responsive(
     roster = tmp_path / "twenty-thousand.json"
     roster.write_text(generate_json(20000, 400, 4, seed=1), encoding="utf-8")
     sign_in(page, server, launcher.token)
-    page.get_by_label("Plan request file").set_input_files(roster)
+    page.get_by_label("Roster or plan request file").set_input_files(roster)
     page.get_by_label("Time limit (seconds)").fill("10")
     page.get_by_role("button", name="Upload and plan").click()
     progress = page.locator("#progress-text")

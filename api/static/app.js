@@ -3,9 +3,11 @@
 "use strict";
 
 // ---- Formats: the one place to change when the service learns more of them ---------------------------------------
-// Uploads: file extension -> the Content-Type POST /v1/plans is sent with. When the service takes spreadsheets, add
-//   csv: "text/csv", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-const UPLOAD_TYPES = { json: "application/json" };
+// Uploads: file extension -> the Content-Type POST /v1/plans is sent with (a roster workbook or contract JSON).
+const UPLOAD_TYPES = {
+  json: "application/json",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+};
 // Manifest exports offered for each flight, as ?format= values of GET /v1/plans/{id}/manifests/{flight}.
 const MANIFEST_FORMATS = ["json", "csv", "xlsx", "pdf", "paxlst"];
 const FORMAT_INFO = {
@@ -219,36 +221,51 @@ async function loadRecent() {
 
 function describeUploads() {
   const extensions = Object.keys(UPLOAD_TYPES);
-  $("#roster-file").setAttribute("accept", extensions.map((ext) => `.${ext}`).join(","));
+  $("#roster-file").setAttribute("accept", [...extensions, "csv"].map((ext) => `.${ext}`).join(","));
+  $("#roster-file").setAttribute("multiple", "");
   $("#roster-formats").textContent =
-    `A plan request as the planning contract describes it (${extensions.map((e) => e.toUpperCase()).join(", ")}): ` +
-    "people, flights and destination rules, e.g. fixtures/contract-example.json.";
+    `${extensions.map((e) => e.toUpperCase()).join(" or ")}: a plan request as the planning contract describes it ` +
+    "(e.g. fixtures/contract-example.json), a roster workbook filled from fixtures/templates/roster.xlsx, or " +
+    "the roster's CSV files (people.csv, flights.csv, ...; fixtures/templates/csv/) chosen together.";
 }
 
 async function upload(event) {
   event.preventDefault();
-  const file = $("#roster-file").files[0];
+  const chosen = Array.from($("#roster-file").files);
   const status = $("#upload-status");
   const errors = $("#upload-errors");
   errors.replaceChildren();
-  if (!file) return;
-  const extension = file.name.split(".").pop().toLowerCase();
-  const type = UPLOAD_TYPES[extension];
+  if (!chosen.length) return;
+  const extensions = chosen.map((f) => f.name.split(".").pop().toLowerCase());
+  // A roster kept as CSV files goes up as one multipart form, one `files` part a sheet.
+  const asCsv = extensions.every((ext) => ext === "csv");
+  const file = chosen[0];
+  const type = asCsv ? "multipart/form-data" : chosen.length === 1 ? UPLOAD_TYPES[extensions[0]] : undefined;
   if (!type) {
-    status.textContent = `This page uploads ${Object.keys(UPLOAD_TYPES).join(", ")} files, not .${extension}.`;
+    status.textContent =
+      `This page uploads one ${Object.keys(UPLOAD_TYPES).join(" or ")} file, or a roster's CSV files together.`;
     return;
   }
+  let body = file;
+  const headers = {};
+  if (asCsv) {
+    body = new FormData();
+    for (const part of chosen) body.append("files", part, part.name);
+  } else {
+    headers["Content-Type"] = type;
+  }
   const limit = $("#time-limit").value;
-  status.textContent = `Uploading ${file.name}…`;
+  const what = asCsv && chosen.length > 1 ? `${chosen.length} CSV files` : file.name;
+  status.textContent = `Uploading ${what}…`;
   try {
     const job = await (
       await api(`/v1/plans?time_limit_seconds=${encodeURIComponent(limit)}`, {
         method: "POST",
-        headers: { "Content-Type": type },
-        body: file,
+        headers,
+        body,
       })
     ).json();
-    status.textContent = `Uploaded ${file.name}: plan ${job.id} is ${job.status}.`;
+    status.textContent = `Uploaded ${what}: plan ${job.id} is ${job.status}.`;
     openPlan(job.id);
   } catch (error) {
     const why = error.status === 403 ? "this key may look at plans but not submit them" : error.message;

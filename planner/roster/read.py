@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,15 @@ def read_csv_folder(folder: Path) -> PlanRequest:
             tables[sheet.name] = csv_table(path.read_bytes())
         except OSError as error:
             tables[sheet.name] = f"cannot read {path.name}: {error.strerror}"
+    return build_request(tables)
+
+
+def read_csv_files(files: Mapping[str, bytes]) -> PlanRequest:
+    """The request of CSV files named `<sheet>.csv` (an upload of the folder's files); other names are ignored."""
+    by_name = {Path(name).name.lower(): data for name, data in files.items()}
+    tables: dict[str, Table | str] = {
+        sheet.name: csv_table(by_name[f"{sheet.name}.csv"]) for sheet in SHEETS if f"{sheet.name}.csv" in by_name
+    }
     return build_request(tables)
 
 
