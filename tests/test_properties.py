@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 import random
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from planner.assemble import build_plan
 from planner.capacity import Loads, Occupancy
 from planner.checker import check_plan
-from planner.eligibility import Roster, assess
+from planner.eligibility import Option, Roster, assess
 from planner.parsing import parse_request
 from planner.plan import Plan
 from planner.planning import make_plan
@@ -203,18 +205,31 @@ def occupied(loads: Loads, chosen: dict[int, Any]) -> Occupancy:
 
 def brute_force_optimum(loads: Loads, limit: int = 20_000) -> tuple[int, int] | None:
     """(placed priority, cost) of the lexicographic optimum by enumeration, or None when too many plans."""
+    best = max(feasible_plans(loads, limit) or [], key=lambda o: (placed(o), -flight_cost(o)), default=None)
+    return None if best is None else (placed(best), flight_cost(best))
+
+
+def feasible_plans(loads: Loads, limit: int, fixed: Iterable[int] = ()) -> Iterator[Occupancy] | None:
+    """Every plan that keeps rules 13-16, items in `fixed` on their first option; None when more than `limit`."""
     choices = [[None, *item.options] for item in loads.items]
-    total = 1
-    for choice in choices:
-        total *= len(choice)
-    if total > limit:
+    for item in fixed:
+        choices[item] = [loads.items[item].options[0]]
+    if math.prod(len(choice) for choice in choices) > limit:
         return None
-    best: tuple[int, int] | None = None
-    for combination in itertools.product(*choices):
-        occupancy = Occupancy(loads)
-        if all(option is None or occupancy.try_add(i, option) for i, option in enumerate(combination)):
-            priority = sum(loads.priority[i] for i in occupancy.chosen)
-            cost = sum(loads.roster.flights[f].cost for f in {o.flight for o in occupancy.chosen.values()})
-            if best is None or (priority, -cost) > (best[0], -best[1]):
-                best = (priority, cost)
-    return best
+    return (occupancy for combination in itertools.product(*choices) if (occupancy := occupy_all(loads, combination)))
+
+
+def occupy_all(loads: Loads, combination: tuple[Option | None, ...]) -> Occupancy | None:
+    """The plan that puts each item on its option in the combination, or None if a limit breaks."""
+    occupancy = Occupancy(loads)
+    fits = all(option is None or occupancy.try_add(i, option) for i, option in enumerate(combination))
+    return occupancy if fits else None
+
+
+def placed(occupancy: Occupancy) -> int:
+    return sum(occupancy.loads.priority[item] for item in occupancy.chosen)
+
+
+def flight_cost(occupancy: Occupancy) -> int:
+    flights = occupancy.loads.roster.flights
+    return sum(flights[f].cost for f in {option.flight for option in occupancy.chosen.values()})

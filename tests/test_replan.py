@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import random
 from typing import Any
@@ -12,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.capacity import Loads, Occupancy
+from planner.capacity import Loads
 from planner.checker import check_plan
 from planner.eligibility import Roster, assess
 from planner.parsing import RequestError, parse_request
 from planner.plan import ChangeKind, Plan
 from planner.planning import make_plan
-from planner.replan import Baseline
+from planner.replan import Baseline, Stakes
 from planner.request import PlanRequest
 from planner.solver import SolveSettings
 from tests import test_properties as random_rosters
@@ -338,38 +337,15 @@ def test_optimal_replans_match_brute_force_on_priority_then_changes(pair: tuple[
     assert (plan.objective.placed_priority, -changes, -plan.objective.cost) == best
 
 
-def brute_force(loads: Loads, stakes: Any, limit: int = 20_000) -> tuple[int, int, int] | None:
+def brute_force(loads: Loads, stakes: Stakes, limit: int = 20_000) -> tuple[int, int, int] | None:
     """(priority, -changes, -cost) of the lexicographic optimum by enumeration, frozen flights respected."""
-    choices = [[None, *item.options] for item in loads.items]
-    total = 1
-    for choice in choices:
-        total *= len(choice)
-    if total > limit:
+    plans = random_rosters.feasible_plans(loads, limit, fixed=stakes.forced)
+    if plans is None:
         return None
-    forced = stakes.forced
-    best: tuple[int, int, int] | None = None
-    for combination in itertools.product(*choices):
-        if any(combination[i] != loads.items[i].options[0] for i in forced):
-            continue
-        occupancy = Occupancy(loads)
-        if all(option is None or occupancy.try_add(i, option) for i, option in enumerate(combination)):
-            key = (
-                sum(loads.priority[i] for i in occupancy.chosen),
-                -stakes.changes(occupancy.chosen, loads.items),
-                -sum(loads.roster.flights[f].cost for f in {o.flight for o in occupancy.chosen.values()}),
-            )
-            best = key if best is None or key > best else best
-    return best
-
-
-def test_a_previous_plan_placing_someone_twice_is_rejected() -> None:
-    first = json.loads(plan_of(request_dict(people=[person("P-1")])).to_json())
-    first["manifests"].append({**first["manifests"][0]})
-    raw = {**request_dict(people=[person("P-1")]), "previous": {"plan": first}}
-    with pytest.raises(RequestError) as error:
-        parse_request(json.dumps(raw))
-    messages = {".".join(str(part) for part in loc): message for loc, message in error.value.problems}
-    assert messages == {
-        "previous.plan.manifests.1.flight_id": "repeats manifests[0].flight_id; it must be unique",
-        "previous.plan.manifests.1.passengers.0": "places the person of manifests[0].passengers[0] a second time",
-    }
+    return max(
+        (
+            (random_rosters.placed(o), -stakes.changes(o.chosen, loads.items), -random_rosters.flight_cost(o))
+            for o in plans
+        ),
+        default=None,
+    )
