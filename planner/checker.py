@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 from planner.plan import Change, ChangeKind, Manifest, Passenger, Plan, Status
-from planner.reasons import ReasonCode
+from planner.reasons import RULE_OF_CODE, ReasonCode
 from planner.request import Destination, Document, Flight, Person, PlanRequest, Policy, Previous, Risk
 
 __all__ = ["Violation", "check_plan"]
@@ -37,17 +37,6 @@ RULE_ORDER = (
     "changes",
 )
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
-RULE_OF_CODE = {
-    ReasonCode.NO_FINAL_ORDER: 1,
-    ReasonCode.LEGAL_HOLD: 2,
-    ReasonCode.NOT_FIT_TO_FLY: 3,
-    ReasonCode.NO_DESTINATION_RULE: 4,
-    ReasonCode.DESTINATION_NOT_ACCEPTING: 4,
-    ReasonCode.NATIONALITY_UNVERIFIED: 5,
-    ReasonCode.NO_ACCEPTED_DOCUMENT: 6,
-    ReasonCode.DOCUMENT_EXPIRED: 6,
-    ReasonCode.UNACCOMPANIED_MINOR: 7,
-}
 COPIED_FIELDS = ("surname", "given_names", "birth_date", "sex", "nationality", "family_id")
 
 Failure = tuple[ReasonCode, str]

@@ -43,7 +43,7 @@ from planner.eligibility import (
 )
 from planner.memory import paused_gc
 from planner.plan import Plan
-from planner.reasons import ReasonCode
+from planner.reasons import RULE_OF_CODE, ReasonCode
 from planner.request import Destination, Flight, Person, PlanRequest
 
 __all__ = [
@@ -57,18 +57,7 @@ __all__ = [
     "render_text",
 ]
 
-RULE_OF = {
-    ReasonCode.NO_FINAL_ORDER: 1,
-    ReasonCode.LEGAL_HOLD: 2,
-    ReasonCode.NOT_FIT_TO_FLY: 3,
-    ReasonCode.NO_DESTINATION_RULE: 4,
-    ReasonCode.DESTINATION_NOT_ACCEPTING: 4,
-    ReasonCode.NATIONALITY_UNVERIFIED: 5,
-    ReasonCode.NO_ACCEPTED_DOCUMENT: 6,
-    ReasonCode.DOCUMENT_EXPIRED: 6,
-    ReasonCode.UNACCOMPANIED_MINOR: 7,
-    ReasonCode.FAMILY_MEMBER_INELIGIBLE: 13,
-}
+RULE_OF = {**RULE_OF_CODE, ReasonCode.FAMILY_MEMBER_INELIGIBLE: 13}
 
 
 class ExplainError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PERSON_LEVEL", "ChangeCode", "ReasonCode"]
+__all__ = ["PERSON_LEVEL", "RULE_OF_CODE", "ChangeCode", "ReasonCode"]
 
 
 class ReasonCode(StrEnum):
@@ -35,6 +35,20 @@ PERSON_LEVEL = frozenset(
         ReasonCode.UNACCOMPANIED_MINOR,
     }
 )
+
+
+# The contract's rule (1-7) that each person-level code reports.
+RULE_OF_CODE = {
+    ReasonCode.NO_FINAL_ORDER: 1,
+    ReasonCode.LEGAL_HOLD: 2,
+    ReasonCode.NOT_FIT_TO_FLY: 3,
+    ReasonCode.NO_DESTINATION_RULE: 4,
+    ReasonCode.DESTINATION_NOT_ACCEPTING: 4,
+    ReasonCode.NATIONALITY_UNVERIFIED: 5,
+    ReasonCode.NO_ACCEPTED_DOCUMENT: 6,
+    ReasonCode.DOCUMENT_EXPIRED: 6,
+    ReasonCode.UNACCOMPANIED_MINOR: 7,
+}
 
 
 class ChangeCode(StrEnum):
