@@ -76,6 +76,9 @@ Store = Annotated[JobStore, Depends(get_store)]
 Config = Annotated[Settings, Depends(get_settings)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+TimeLimit = Annotated[float | None, Query(gt=0, le=3600)]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 
 @router.post(
@@ -92,9 +95,9 @@ async def submit_plan(
     who: Planner,
     store: Store,
     settings: Config,
-    time_limit_seconds: Annotated[float | None, Query(gt=0, le=3600)] = None,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    time_limit_seconds: TimeLimit = None,
+    seed: Seed = 0,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobView:
     body = await request.body()
     limit = min(time_limit_seconds or settings.default_time_limit, settings.max_time_limit)
@@ -107,9 +110,7 @@ async def submit_plan(
     # Parsing and storing 20 MB of roster takes a while: in a thread, so other requests keep being answered.
     job, created = await run_in_threadpool(accept_submission, store, body, limit, seed, who.name, idempotency_key)
     store.audit(who.name, who.role, "submit", job.id)
-    response.status_code = 202 if created else 200
-    response.headers["Location"] = f"/v1/plans/{job.id}"
-    return job_view(job)
+    return accepted(response, job, created)
 
 
 @router.get("/v1/plans", response_model=JobPage, summary="Jobs, newest first")
@@ -252,9 +253,9 @@ async def replan_plan(
     who: Planner,
     store: Store,
     settings: Config,
-    time_limit_seconds: Annotated[float | None, Query(gt=0, le=3600)] = None,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    time_limit_seconds: TimeLimit = None,
+    seed: Seed = 0,
+    idempotency_key: IdempotencyKey = None,
     freeze_before: Annotated[
         str | None, Query(max_length=64, description="flights departing earlier keep their passengers")
     ] = None,
@@ -267,9 +268,7 @@ async def replan_plan(
         accept_replan, store, plan_id, body, freeze, limit, seed, who.name, idempotency_key
     )
     store.audit(who.name, who.role, "submit", job.id, f"replan of {plan_id}")
-    response.status_code = 202 if created else 200
-    response.headers["Location"] = f"/v1/plans/{job.id}"
-    return job_view(job)
+    return accepted(response, job, created)
 
 
 @router.get("/v1/audit", response_model=AuditPage, summary="Who did what when, newest first")
@@ -320,6 +319,13 @@ def roster_request(read: Callable[[], PlanRequest]) -> bytes:
         errors = field_errors((("body",), problem) for problem in error.problems)
         detail = f"{len(errors)} problem(s) in the roster; `errors` names each bad cell."
         raise ProblemError(422, "Invalid roster", detail, type=problem_type("invalid-roster"), errors=errors) from None
+
+
+def accepted(response: Response, job: Job, created: bool) -> JobView:
+    """A queued job's answer: 202 and its Location, or 200 for the job an Idempotency-Key gave back."""
+    response.status_code = 202 if created else 200
+    response.headers["Location"] = f"/v1/plans/{job.id}"
+    return job_view(job)
 
 
 def accept_submission(
