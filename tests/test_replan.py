@@ -349,3 +349,16 @@ def brute_force(loads: Loads, stakes: Stakes, limit: int = 20_000) -> tuple[int,
         ),
         default=None,
     )
+
+
+def test_a_previous_plan_placing_someone_twice_is_rejected() -> None:
+    first = json.loads(plan_of(request_dict(people=[person("P-1")])).to_json())
+    first["manifests"].append({**first["manifests"][0]})
+    raw = {**request_dict(people=[person("P-1")]), "previous": {"plan": first}}
+    with pytest.raises(RequestError) as error:
+        parse_request(json.dumps(raw))
+    messages = {".".join(str(part) for part in loc): message for loc, message in error.value.problems}
+    assert messages == {
+        "previous.plan.manifests.1.flight_id": "repeats manifests[0].flight_id; it must be unique",
+        "previous.plan.manifests.1.passengers.0": "places the person of manifests[0].passengers[0] a second time",
+    }
