@@ -174,6 +174,7 @@ class Occupancy:
     medical: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     deplaned: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     week_flights: dict[tuple[str, tuple[int, int]], set[int]] = field(default_factory=lambda: defaultdict(set))
+    on_flight: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # flight -> items aboard
 
     def blockers(self, item: int, option: Option) -> list[str]:
         """Every limit adding this item on this option would break, described; empty when it fits."""
@@ -225,7 +226,34 @@ class Occupancy:
         for destination in loads.capped_at.get(load.deplane_airport, []):
             self.deplaned[(destination.country, option.flight)] += loads.size[item]
             self.week_flights[(destination.country, load.week)].add(option.flight)
+        self.on_flight[option.flight].add(item)
         self.chosen[item] = option
+
+    def remove(self, item: int) -> Option:
+        """Take the item off its flight; a flight left empty no longer flies. Returns the option it had."""
+        loads = self.loads
+        option = self.chosen.pop(item)
+        load = loads.load(option)
+        aboard = self.aboard[option.flight]
+        for offset, count in enumerate(load.aboard):
+            aboard[load.first_segment + offset] -= count
+        self.units[option.flight] -= loads.officer_units[item]
+        self.medical[option.flight] -= loads.medical[item]
+        others = self.on_flight[option.flight]
+        others.discard(item)
+        for destination in loads.capped_at.get(load.deplane_airport, []):
+            self.deplaned[(destination.country, option.flight)] -= loads.size[item]
+            if not any(
+                loads.load(self.chosen[o]).week == load.week and self._deplanes_in(o, destination) for o in others
+            ):
+                self.week_flights[(destination.country, load.week)].discard(option.flight)
+        if not others:
+            del self.aboard[option.flight]
+        return option
+
+    def _deplanes_in(self, item: int, destination: Destination) -> bool:
+        airport = self.loads.load(self.chosen[item]).deplane_airport
+        return destination in self.loads.capped_at.get(airport, [])
 
     def try_add(self, item: int, option: Option) -> bool:
         """Add the item on the option if it breaks no limit."""

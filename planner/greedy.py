@@ -6,25 +6,29 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from planner.capacity import Loads, Occupancy
+from planner.eligibility import Option
 from planner.replan import Stakes
 
-__all__ = ["fill", "keep_previous", "plan_greedily"]
+__all__ = ["by_preference", "fill", "keep_previous", "plan_greedily"]
 
 
 def fill(occupancy: Occupancy, items: Iterable[int]) -> None:
     """Put each item, in turn, on the first option that fits: flights already flying first, then the cheapest."""
     loads = occupancy.loads
-    flights = loads.roster.flights
     for item in items:
         if item in occupancy.chosen:
             continue
-        options = sorted(
-            loads.items[item].options,
-            key=lambda o: (o.flight not in occupancy.aboard, flights[o.flight].cost, o.flight, o.deplane),
-        )
-        for option in options:
+        for option in by_preference(occupancy, loads.items[item].options):
             if occupancy.try_add(item, option):
                 break
+
+
+def by_preference(occupancy: Occupancy, options: Iterable[Option]) -> list[Option]:
+    """Options in the order a first fit tries them: flights already flying first, then the cheapest."""
+    flights = occupancy.loads.roster.flights
+    return sorted(
+        options, key=lambda o: (o.flight not in occupancy.aboard, flights[o.flight].cost, o.flight, o.deplane)
+    )
 
 
 def greedy_order(loads: Loads) -> list[int]:

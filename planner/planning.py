@@ -11,8 +11,9 @@ from planner.capacity import Loads, Occupancy
 from planner.checker import Violation, check_plan
 from planner.classes import classify
 from planner.eligibility import Option, Roster, assess
-from planner.greedy import fill, keep_previous, plan_greedily
+from planner.greedy import fill, greedy_order, keep_previous, plan_greedily
 from planner.plan import Plan
+from planner.repair import repair
 from planner.replan import Baseline, Stakes, describe_changes
 from planner.request import PlanRequest
 from planner.solver import Control, Progress, SolveSettings, solve
@@ -64,6 +65,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     if baseline is None:
         loads = Loads(roster, eligibility.items)
         start = plan_greedily(loads)
+        repair(start, greedy_order(loads))
     else:
         items, stakes, closed = baseline.stakes_and_items(eligibility.items)
         loads = Loads(roster, items)

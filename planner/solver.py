@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.capacity import Loads, Occupancy
-from planner.classes import ItemClass, classify
+from planner.classes import Counts, ItemClass, classify, expand, expand_keeping
 from planner.eligibility import Option
+from planner.mip import minimise_cost
 from planner.replan import Stakes
 
 __all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
@@ -310,16 +311,9 @@ def new_solver(settings: SolveSettings, time_limit: float) -> cp_model.CpSolver:
     return solver
 
 
-def expand(model: Model, solver: cp_model.CpSolver) -> dict[int, Option]:
-    """Named options from class counts: the class's items, in request order, fill its options in order."""
-    chosen: dict[int, Option] = {}
-    for c, item_class in enumerate(model.classes):
-        queue = iter(item_class.items)
-        for position in item_class.options:
-            for _ in range(solver.value(model.take[(c, position)])):
-                item = next(queue)
-                chosen[item] = model.loads.items[item].options[position]
-    return chosen
+def counts(model: Model, solver: cp_model.CpSolver) -> Counts:
+    """The solved count of every class and option."""
+    return {key: solver.value(var) for key, var in model.take.items()}
 
 
 def solve(
@@ -337,14 +331,12 @@ def solve(
     """
     started = time.monotonic()
     control = control or Control()
-    shares = PHASE_SHARES[3 if stakes is not None else 2]
+    if stakes is None:
+        return solve_cold(loads, settings, warm_start, control, classes or classify(loads))
+    shares = PHASE_SHARES[3]
     # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
     # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
-    model = (
-        build_model(loads, _coarse(stakes, loads), None, control)
-        if stakes is not None
-        else build_model(loads, None, classes, control)
-    )
+    model = build_model(loads, _coarse(stakes, loads), None, control)
     if control.is_cancelled:
         return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
     if not model.take:
@@ -359,25 +351,58 @@ def solve(
     best = round(solver.objective_value)
     bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
     proven = status == cp_model.OPTIMAL
-    if stakes is None:
-        chosen = expand(model, solver)
-        model.cp.add(priority >= best)
-        later = [(flight_cost(model), shares[1])]
-    else:
-        chosen = expand_keeping(model, solver, stakes)
-        model = build_model(loads, stakes, classes, control)
-        if control.is_cancelled:
-            return Solution(chosen, bound, False)
-        model.cp.add(placed_priority(model) >= best)
-        later = [(changes_made(model), shares[1]), (flight_cost(model), shares[2])]
-    for objective, share in later:
+    chosen = expand_keeping(loads, model.classes, counts(model, solver), stakes)
+    model = build_model(loads, stakes, classes, control)
+    if control.is_cancelled:
+        return Solution(chosen, bound, False)
+    model.cp.add(placed_priority(model) >= best)
+    for objective, share in [(changes_made(model), shares[1]), (flight_cost(model), shares[2])]:
         solver, status = timing.run(model, objective, False, chosen, share, bound)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return Solution(chosen, bound, False)
-        chosen = expand(model, solver)
+        chosen = expand(loads, model.classes, counts(model, solver))
         proven = proven and status == cp_model.OPTIMAL
         model.cp.add(objective <= round(solver.objective_value))
     return Solution(chosen, bound, proven)
+
+
+def solve_cold(
+    loads: Loads, settings: SolveSettings, warm_start: Occupancy, control: Control, classes: list[ItemClass]
+) -> Solution:
+    """Placed priority by CP-SAT (unless the warm start already places every item that has an option), then
+    the cost level by HiGHS (planner/mip.py) with that priority held."""
+    started = time.monotonic()
+    ceiling = _upper_bound(loads)
+    if not any(item.options for item in loads.items):
+        return Solution({}, 0, True)
+    if sum(loads.priority[item] for item in warm_start.chosen) >= ceiling:
+        # Nothing can beat placing everyone: the priority level is proven without a search.
+        chosen, best, bound, proven = dict(warm_start.chosen), ceiling, ceiling, True
+    else:
+        model = build_model(loads, None, classes, control)
+        if control.is_cancelled:
+            return Solution(dict(warm_start.chosen), ceiling, False)
+        timing = Timing(settings, control, started)
+        solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PHASE_SHARES[2][0], None)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            # No plan from the solver in time: the warm start stands. CP-SAT's bound is not to be trusted then:
+            # stopped before searching, it reports 0.
+            return Solution(dict(warm_start.chosen), ceiling, False)
+        best = round(solver.objective_value)
+        bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+        proven = status == cp_model.OPTIMAL
+        chosen = expand(loads, classes, counts(model, solver))
+
+    def report(cost: int) -> None:
+        control.report(Progress(round(time.monotonic() - started, 3), best, bound, cost))
+
+    if control.is_cancelled:
+        return Solution(chosen, bound, False)
+    left = settings.time_limit - (time.monotonic() - started)
+    outcome = minimise_cost(loads, classes, chosen, best, left, lambda: control.is_cancelled, report)
+    if outcome is None:
+        return Solution(chosen, bound, False)
+    return Solution(outcome.chosen, bound, proven and outcome.proven)
 
 
 @dataclass(frozen=True)
@@ -416,32 +441,6 @@ def _coarse(stakes: Stakes, loads: Loads) -> Stakes:
     return Stakes(tuple(tuple(0 for _ in item.options) for item in loads.items), (0,) * len(loads.items), stakes.forced)
 
 
-def expand_keeping(model: Model, solver: cp_model.CpSolver, stakes: Stakes) -> dict[int, Option]:
-    """Named options from class counts, each count given first to items it keeps where they were.
-
-    Then to items placed before (a drop costs twice a move), then to the rest, in request order.
-    """
-    chosen: dict[int, Option] = {}
-    for c, item_class in enumerate(model.classes):
-        left = {p: solver.value(model.take[(c, p)]) for p in item_class.options}
-        waiting = []
-        for item in item_class.items:
-            kept = next(
-                (p for p in item_class.options if left[p] and not stakes.move[item][p] and stakes.drop[item]), None
-            )
-            if kept is None:
-                waiting.append(item)
-                continue
-            left[kept] -= 1
-            chosen[item] = model.loads.items[item].options[kept]
-        waiting.sort(key=lambda item: -stakes.drop[item])
-        queue = iter(waiting)
-        for position, count in left.items():
-            for _ in range(count):
-                item = next(queue)
-                chosen[item] = model.loads.items[item].options[position]
-    return chosen
-
-
 def _upper_bound(loads: Loads) -> int:
-    return sum(loads.priority)
+    """Every item that has an option placed: what no plan can exceed."""
+    return sum(priority for priority, item in zip(loads.priority, loads.items, strict=True) if item.options)

@@ -197,7 +197,8 @@ def test_a_frozen_flight_that_no_longer_fits_keeps_whom_it_can() -> None:
 
 def test_a_family_that_grew_cannot_stay_on_a_frozen_flight() -> None:
     family = [person("P-1", family_id="FAM"), person("P-2", family_id="FAM")]
-    raw = request_dict(people=family, flights=[flight("F-1"), later_flight()])
+    # F-2 dearer, so that the first plan puts the family on F-1 (equal costs: a tie the planner breaks either way).
+    raw = request_dict(people=family, flights=[flight("F-1"), later_flight(cost=2000)])
     first = plan_of(raw)
     grown = [*family, person("P-3", family_id="FAM")]
     again = replan({**raw, "people": grown}, first, locked_flights=["F-1"])

@@ -1,0 +1,281 @@
+"""The class model of rules 14-16 as linear rows and integer columns for HiGHS: the LP bound and the MIP levels.
+
+The same counts as the CP-SAT model (solver.py): an integer count per class and option, a used flag
+per flight, integer officers and medical officers covering the units and medical escorts aboard, a
+serving flag per flight where a flights-per-week cap binds. Built as compressed rows in one pass, so
+that 100,000 people cost seconds, not the minutes a per-term modelling layer takes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from planner.capacity import Loads, Occupancy
+from planner.classes import ItemClass
+from planner.eligibility import Option
+
+__all__ = ["ClassColumns", "HighsResult", "LinearModel", "build_class_columns", "run_highs", "start_values"]
+
+INFINITY = highspy.kHighsInf
+
+
+@dataclass
+class LinearModel:
+    """Columns (bounds, objective, integrality) and rows (compressed by row), added one at a time."""
+
+    col_lower: list[float] = field(default_factory=list)
+    col_upper: list[float] = field(default_factory=list)
+    col_cost: list[float] = field(default_factory=list)
+    integral: list[bool] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    starts: list[int] = field(default_factory=lambda: [0])
+    index: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+
+    def column(self, upper: float, cost: float = 0.0) -> int:
+        self.col_lower.append(0.0)
+        self.col_upper.append(upper)
+        self.col_cost.append(cost)
+        self.integral.append(True)
+        return len(self.col_cost) - 1
+
+    def row(self, terms: dict[int, float], upper: float, lower: float = -INFINITY) -> None:
+        """Add lower <= sum(terms) <= upper."""
+        self.index += terms.keys()
+        self.value += terms.values()
+        self.starts.append(len(self.index))
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+
+
+@dataclass
+class ClassColumns:
+    """The class model's columns by meaning, and the rows of rules 14-16 over them."""
+
+    lp: LinearModel
+    classes: list[ItemClass]
+    take: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, option position) -> column
+    used: dict[int, int] = field(default_factory=dict)  # flight -> column
+    officers: dict[int, int] = field(default_factory=dict)
+    medics: dict[int, int] = field(default_factory=dict)
+    serves: dict[tuple[str, tuple[int, int], int], int] = field(default_factory=dict)
+    by_flight: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    def terms(self, per_class_option: Callable[[int, int], int]) -> dict[int, float]:
+        """A linear expression over the counts: coefficient per (class, option position), zeros left out."""
+        found: dict[int, float] = {}
+        for (c, position), column in self.take.items():
+            coefficient = per_class_option(c, position)
+            if coefficient:
+                found[column] = float(coefficient)
+        return found
+
+
+def build_class_columns(loads: Loads, classes: list[ItemClass]) -> ClassColumns:
+    """Columns and rows of rules 14-16 over class counts; no objective yet (every column costs 0)."""
+    model = ClassColumns(LinearModel(), classes)
+    lp = model.lp
+    for c, item_class in enumerate(classes):
+        first = item_class.items[0]
+        count = len(item_class.items)
+        for position in item_class.options:
+            model.take[(c, position)] = lp.column(count)
+            model.by_flight[loads.items[first].options[position].flight].append((c, position))
+        if item_class.options:
+            lp.row({model.take[(c, p)]: 1.0 for p in item_class.options}, count)
+    for flight, terms in sorted(model.by_flight.items()):
+        add_flight_rows(model, loads, flight, terms)
+    add_cap_rows(model, loads)
+    return model
+
+
+def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[tuple[int, int]]) -> None:
+    """Rule 14: officers and medical officers cover the people aboard, every segment within the seats."""
+    lp = model.lp
+    spec = loads.roster.flights[flight]
+    room = spec.seats - spec.reserved_seats
+    used = model.used[flight] = lp.column(1.0)
+    officers = model.officers[flight] = lp.column(spec.seats)
+    medics = model.medics[flight] = lp.column(spec.seats)
+    first = {t: model.classes[t[0]].items[0] for t in terms}
+    for t in terms:
+        # The count's own bound times the flag, no wider than the seats: the tighter, the stronger the LP.
+        lp.row({model.take[t]: 1.0, used: -float(max(min(len(model.classes[t[0]].items), room), 0))}, 0.0)
+    lp.row(
+        {**{model.take[t]: float(loads.officer_units[first[t]]) for t in terms}, officers: -float(loads.officer_unit)},
+        0.0,
+    )
+    lp.row({**{model.take[t]: float(loads.medical[first[t]]) for t in terms}, medics: -float(loads.medical_ratio)}, 0.0)
+    aboard: dict[int, dict[int, float]] = defaultdict(dict)
+    for t in terms:
+        load = loads.load(loads.items[first[t]].options[t[1]])
+        for offset, count in enumerate(load.aboard):
+            if count:
+                aboard[load.first_segment + offset][model.take[t]] = float(count)
+    for segment in range(len(spec.stops) - 1):
+        lp.row({**aboard[segment], officers: 1.0, medics: 1.0, used: -float(room)}, 0.0)
+
+
+def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
+    """Rule 15: people deplaned per flight; flights per ISO week through a serving flag per flight."""
+    per_flight: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+    per_week: dict[tuple[str, tuple[int, int]], dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    caps = {d.country: d for airport in loads.capped_at.values() for d in airport}
+    for flight, terms in sorted(model.by_flight.items()):
+        for c, position in terms:
+            first = model.classes[c].items[0]
+            load = loads.load(loads.items[first].options[position])
+            for destination in loads.capped_at.get(load.deplane_airport, []):
+                column = model.take[(c, position)]
+                per_flight[(destination.country, flight)][column] = float(loads.size[first])
+                per_week[(destination.country, load.week)][flight][column] = float(loads.size[first])
+    for (country, _), people in per_flight.items():
+        cap = caps[country].max_people_per_flight
+        if cap is not None:
+            model.lp.row(people, cap)
+    for (country, week), flights in per_week.items():
+        weekly = caps[country].max_flights_per_week
+        if weekly is None or len(flights) <= weekly:
+            continue
+        serving = {}
+        for flight, people in sorted(flights.items()):
+            serves = model.serves[(country, week, flight)] = model.lp.column(1.0)
+            model.lp.row({**people, serves: -float(loads.roster.flights[flight].seats)}, 0.0)
+            serving[serves] = 1.0
+        model.lp.row(serving, weekly)
+
+
+def start_values(model: ClassColumns, loads: Loads, chosen: dict[int, Option]) -> list[float]:
+    """Every column's value in a known plan, to start the MIP from it."""
+    values = [0.0] * len(model.lp.col_cost)
+    position_of = {
+        (c, loads.items[item].options[p]): p
+        for c, k in enumerate(model.classes)
+        for item in k.items[:1]
+        for p in k.options
+    }
+    class_of = {item: c for c, k in enumerate(model.classes) for item in k.items}
+    occupancy = Occupancy(loads)
+    for item in sorted(chosen):
+        occupancy.add(item, chosen[item])
+        c = class_of[item]
+        values[model.take[(c, position_of[(c, chosen[item])])]] += 1.0
+    for flight, column in model.used.items():
+        values[column] = float(flight in occupancy.aboard)
+        values[model.officers[flight]] = float(loads.officers(occupancy.units[flight]))
+        values[model.medics[flight]] = float(loads.medical_officers(occupancy.medical[flight]))
+    for (country, week, flight), column in model.serves.items():
+        values[column] = float(flight in occupancy.week_flights[(country, week)])
+    return values
+
+
+@dataclass(frozen=True)
+class HighsResult:
+    """What a HiGHS run ended with: a solution's column values (None without one), its objective and bound."""
+
+    values: list[float] | None
+    objective: float | None
+    bound: float | None
+    optimal: bool
+
+
+@dataclass
+class HighsRun:
+    """One HiGHS solve: limits, the start, and the callbacks that report progress and honour a cancel."""
+
+    lp: LinearModel
+    maximise: bool
+    time_limit: float
+    relax: bool = False
+    start: list[float] | None = None
+    should_stop: Callable[[], bool] = lambda: False
+    on_improved: Callable[[float, float], None] | None = None  # objective, bound
+    options: dict[str, str | float] = field(default_factory=dict)
+
+
+def run_highs(run: HighsRun) -> HighsResult:
+    """Solve the model with HiGHS within the run's limits; an interrupted MIP keeps its best solution."""
+    lp = run.lp
+    if not lp.col_cost:
+        return HighsResult([], 0.0, 0.0, True)
+    model = highspy.HighsLp()
+    model.num_col_ = len(lp.col_cost)
+    model.num_row_ = len(lp.row_upper)
+    model.sense_ = highspy.ObjSense.kMaximize if run.maximise else highspy.ObjSense.kMinimize
+    model.col_cost_ = np.array(lp.col_cost, dtype=np.float64)
+    model.col_lower_ = np.array(lp.col_lower, dtype=np.float64)
+    model.col_upper_ = np.array(lp.col_upper, dtype=np.float64)
+    model.row_lower_ = np.array(lp.row_lower, dtype=np.float64)
+    model.row_upper_ = np.array(lp.row_upper, dtype=np.float64)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.start_ = np.array(lp.starts, dtype=np.int32)
+    model.a_matrix_.index_ = np.array(lp.index, dtype=np.int32)
+    model.a_matrix_.value_ = np.array(lp.value, dtype=np.float64)
+    if not run.relax:
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in lp.integral
+        ]
+    with quiet_stdout():
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("time_limit", max(run.time_limit, 0.01))
+    for name, value in run.options.items():
+        highs.setOptionValue(name, value)
+    highs.passModel(model)
+    if run.start is not None and not run.relax:
+        solution = highspy.HighsSolution()
+        solution.col_value = run.start
+        solution.value_valid = True
+        highs.setSolution(solution)
+
+    def interrupt(event: highspy.highs.HighsCallbackEvent) -> None:
+        if run.should_stop():
+            event.interrupt()
+
+    def improved(event: highspy.highs.HighsCallbackEvent) -> None:
+        if run.on_improved is not None:
+            out = event.data_out
+            run.on_improved(out.objective_function_value, out.mip_dual_bound)
+
+    highs.cbMipInterrupt.subscribe(interrupt)
+    highs.cbSimplexInterrupt.subscribe(interrupt)
+    highs.cbIpmInterrupt.subscribe(interrupt)
+    highs.cbMipImprovingSolution.subscribe(improved)
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    values = list(highs.getSolution().col_value) if has_solution else None
+    objective = info.objective_function_value if has_solution else None
+    if run.relax:
+        bound = objective if optimal else None
+    else:
+        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+    return HighsResult(values, objective, bound, optimal)
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence the process's standard output: HiGHS prints a banner there, where `planner plan` writes the plan."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
