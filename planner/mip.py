@@ -1,4 +1,4 @@
-"""The cost level as a MIP over class counts, solved by HiGHS with placed priority held at its best.
+"""The levels after placed priority (a replan's changes, then cost) as a MIP over class counts, solved by HiGHS.
 
 Measured on the generated 20,000-person roster (seed 0, 60 s, one thread), with every item placed:
 CP-SAT on the same class model ended at a cost of 17,244,200 with a bound of 13,191,600, HiGHS at
@@ -15,81 +15,116 @@ from dataclasses import dataclass
 from planner.capacity import Loads, Occupancy
 from planner.classes import Counts, ItemClass, expand
 from planner.eligibility import Option
-from planner.linear import ClassColumns, HighsRun, build_class_columns, run_highs, start_values
+from planner.linear import HighsRun, build_class_columns, run_highs, start_values
+from planner.replan import Stakes
 
-__all__ = ["CostOutcome", "minimise_cost"]
+__all__ = ["ClassMip", "Level"]
 
-# Flight costs are integers: a gap below one proves the optimum, and HiGHS's default relative gap (1e-4)
+# Objectives are integers: a gap below one proves the optimum, and HiGHS's default relative gap (1e-4)
 # would call a plan optimal while a dearer flight than needed still flies.
 ABSOLUTE_GAP = 0.999
 
 
 @dataclass(frozen=True)
-class CostOutcome:
+class Level:
+    """One objective level's outcome: the plan, its value, and whether the value is proven optimal."""
+
     chosen: dict[int, Option]
-    cost: int
+    value: int
     proven: bool
 
 
-def minimise_cost(
-    loads: Loads,
-    classes: list[ItemClass],
-    chosen: dict[int, Option],
-    priority: int,
-    time_limit: float,
-    should_stop: Callable[[], bool],
-    on_improved: Callable[[int], None],
-) -> CostOutcome | None:
-    """The cheapest plan placing `priority`, started from `chosen` (which must place it); None if none is found.
+class ClassMip:
+    """The class model in HiGHS, held at placed priority, solved one minimised level at a time."""
 
-    When `priority` is every placeable item's, each class is held at its full count: on 20,000 people,
-    HiGHS found no plan in 60 s from the priority row alone, and proved the equalities at once.
-    """
-    model = build_class_columns(loads, classes)
-    hold_priority(model, loads, priority)
-    for flight, column in model.used.items():
-        model.lp.col_cost[column] = float(loads.roster.flights[flight].cost)
+    def __init__(self, loads: Loads, classes: list[ItemClass], priority: int, stakes: Stakes | None = None) -> None:
+        self.loads = loads
+        self.classes = classes
+        self.stakes = stakes
+        self.columns = build_class_columns(loads, classes)
+        self._hold_priority(priority)
+        self.priority = priority
+        if stakes is not None:
+            self._keep_forced(stakes)
 
-    def improved(objective: float, _: float) -> None:
-        on_improved(round(objective))
+    def cost(self) -> dict[int, float]:
+        """The cost objective: every flight that carries anyone."""
+        flights = self.loads.roster.flights
+        return {column: float(flights[flight].cost) for flight, column in self.columns.used.items()}
 
-    run = HighsRun(
-        model.lp,
-        False,
-        time_limit,
-        start=start_values(model, loads, chosen),
-        should_stop=should_stop,
-        on_improved=improved,
-        options={"mip_rel_gap": 0.0, "mip_abs_gap": ABSOLUTE_GAP},
-    )
-    result = run_highs(run)
-    if result.values is None:
-        return None
-    counts: Counts = {key: round(result.values[column]) for key, column in model.take.items()}
-    found = expand(loads, classes, counts)
-    occupancy = Occupancy(loads)
-    # Rounded floats from a MIP are re-checked against the rules before they are trusted.
-    if not all(occupancy.try_add(item, found[item]) for item in sorted(found)):
-        return None
-    if sum(loads.priority[item] for item in found) < priority:
-        return None
-    cost = sum(loads.roster.flights[flight].cost for flight in occupancy.aboard)
-    return CostOutcome(found, cost, result.optimal)
+    def changes(self) -> tuple[dict[int, float], int]:
+        """People moved plus twice those dropped, as terms over the counts and a constant (every drop)."""
+        assert self.stakes is not None
+        stakes, classes = self.stakes, self.classes
+        terms = self.columns.terms(lambda c, p: stakes.move[classes[c].items[0]][p] - stakes.drop[classes[c].items[0]])
+        constant = sum(stakes.drop[item] for item_class in classes for item in item_class.items)
+        return terms, constant
 
+    def minimise(
+        self,
+        objective: dict[int, float],
+        constant: int,
+        chosen: dict[int, Option],
+        time_limit: float,
+        should_stop: Callable[[], bool],
+        on_improved: Callable[[int], None],
+    ) -> Level | None:
+        """The best plan by `objective` within the rows so far, started from `chosen`; None if none is checked.
 
-def hold_priority(model: ClassColumns, loads: Loads, priority: int) -> None:
-    """Keep placed priority at least `priority`: as full counts when that is every placeable item's."""
-    everyone = sum(
-        loads.priority[item_class.items[0]] * len(item_class.items)
-        for item_class in model.classes
-        if item_class.options
-    )
-    lp = model.lp
-    if priority >= everyone:
+        The level's optimum is then held (as a row) for the levels after it.
+        """
+        lp = self.columns.lp
+        lp.col_cost = [0.0] * len(lp.col_cost)
+        for column, weight in objective.items():
+            lp.col_cost[column] = weight
+        run = HighsRun(
+            lp,
+            False,
+            time_limit,
+            start=start_values(self.columns, self.loads, chosen),
+            should_stop=should_stop,
+            on_improved=lambda value, _: on_improved(round(value) + constant),
+            options={"mip_rel_gap": 0.0, "mip_abs_gap": ABSOLUTE_GAP},
+        )
+        result = run_highs(run)
+        if result.values is None or result.objective is None:
+            return None
+        counts: Counts = {key: round(result.values[column]) for key, column in self.columns.take.items()}
+        found = expand(self.loads, self.classes, counts)
+        if not self._checks(found):
+            return None
+        value = round(sum(weight * result.values[column] for column, weight in objective.items())) + constant
+        lp.row(objective, value - constant)
+        return Level(found, value, result.optimal)
+
+    def _checks(self, found: dict[int, Option]) -> bool:
+        """Rounded floats from a MIP are re-checked against the rules and the held priority before they count."""
+        occupancy = Occupancy(self.loads)
+        if not all(occupancy.try_add(item, found[item]) for item in sorted(found)):
+            return False
+        return sum(self.loads.priority[item] for item in found) >= self.priority
+
+    def _hold_priority(self, priority: int) -> None:
+        """Keep placed priority at least `priority`: as full counts when that is every placeable item's.
+
+        On 20,000 people HiGHS found no plan in 60 s from the priority row alone, and presolved the
+        full counts at once.
+        """
+        model, loads = self.columns, self.loads
+        everyone = sum(loads.priority[k.items[0]] * len(k.items) for k in model.classes if k.options)
+        if priority >= everyone:
+            for c, item_class in enumerate(model.classes):
+                if item_class.options:
+                    count = float(len(item_class.items))
+                    model.lp.row({model.take[(c, p)]: 1.0 for p in item_class.options}, count, count)
+            return
+        weights = model.terms(lambda c, _: loads.priority[model.classes[c].items[0]])
+        model.lp.row({column: -weight for column, weight in weights.items()}, -float(priority))
+
+    def _keep_forced(self, stakes: Stakes) -> None:
+        """Replanning: a frozen flight keeps the families it still may carry (their first option)."""
+        model = self.columns
         for c, item_class in enumerate(model.classes):
-            if item_class.options:
+            if item_class.items[0] in stakes.forced:
                 count = float(len(item_class.items))
-                lp.row({model.take[(c, p)]: 1.0 for p in item_class.options}, count, count)
-        return
-    weights = model.terms(lambda c, _: loads.priority[model.classes[c].items[0]])
-    lp.row({column: -weight for column, weight in weights.items()}, -float(priority))
+                model.lp.row({model.take[(c, 0)]: 1.0}, count, count)

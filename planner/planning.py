@@ -70,6 +70,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
         items, stakes, closed = baseline.stakes_and_items(eligibility.items)
         loads = Loads(roster, items)
         start, stakes = keep_previous(loads, stakes)
+        repair(start, greedy_order(loads), stakes.forced)
     preparation = elapsed(started)
     classes = classify(loads, stakes)
     lp_bound = None
@@ -85,7 +86,9 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
         solution = replace(solution, placed_priority_bound=lp_bound)
     occupancy = occupy(loads, solution.chosen)
     # Anything that still fits after a time-limited solve is added: no one is left off a flight with room.
-    fill(occupancy, sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i)))
+    order = sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i))
+    fill(occupancy, order)
+    repair(occupancy, order, stakes.forced if stakes is not None else frozenset())
     is_optimal = solution.is_optimal and occupancy.chosen == solution.chosen
     if value(start, stakes) > value(occupancy, stakes):
         occupancy, is_optimal = start, False

@@ -17,9 +17,10 @@ __all__ = ["repair"]
 ATTEMPT_BUDGET = 2_000
 
 
-def repair(occupancy: Occupancy, items: Iterable[int]) -> None:
+def repair(occupancy: Occupancy, items: Iterable[int], fixed: frozenset[int] = frozenset()) -> None:
     """Place each unplaced item, in turn, on an option where it fits once some items aboard move elsewhere.
 
+    Items in `fixed` never move (a replan's passengers of frozen flights).
     A first fit leaves people off when those placed before them took the only flight they can take
     while having others: on 20,000 generated people, 53 items whose single option was full.
     Nobody placed is ever dropped, so placed priority only grows.
@@ -31,7 +32,7 @@ def repair(occupancy: Occupancy, items: Iterable[int]) -> None:
         for option in by_preference(occupancy, loads.items[item].options):
             if occupancy.try_add(item, option):
                 break
-            attempt = Attempt(occupancy)
+            attempt = Attempt(occupancy, fixed)
             if attempt.make_room(item, option, depth=2):
                 break
             attempt.undo()
@@ -42,6 +43,7 @@ class Attempt:
     """Moves tried to place one item, remembered so that a failed attempt leaves the occupancy as it was."""
 
     occupancy: Occupancy
+    fixed: frozenset[int]
     budget: int = ATTEMPT_BUDGET
     journal: list[tuple[int, Option]] = field(default_factory=list)  # item, the option it had before
 
@@ -61,7 +63,7 @@ class Attempt:
             self.budget -= 1
             was = occupancy.chosen[other]
             alternatives = [o for o in loads.items[other].options if o.flight != option.flight]
-            if not alternatives or not relieves(occupancy, other, limits):
+            if not alternatives or other in self.fixed or not relieves(occupancy, other, limits):
                 continue
             occupancy.remove(other)
             if self.relocate(other, alternatives, depth):

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from planner.capacity import Loads, Occupancy
 from planner.classes import Counts, ItemClass, classify, expand, expand_keeping
 from planner.eligibility import Option
-from planner.mip import minimise_cost
+from planner.mip import ClassMip
 from planner.replan import Stakes
 
 __all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
@@ -329,80 +329,108 @@ def solve(
     Never worse than the warm start, which must be a plan of the same rules (frozen flights included).
     `classes` are those of `stakes` (computed here when not given).
     """
-    started = time.monotonic()
     control = control or Control()
     if stakes is None:
         return solve_cold(loads, settings, warm_start, control, classes or classify(loads))
-    shares = PHASE_SHARES[3]
+    return solve_replan(loads, settings, warm_start, control, stakes, classes or classify(loads, stakes))
+
+
+def solve_replan(
+    loads: Loads,
+    settings: SolveSettings,
+    warm_start: Occupancy,
+    control: Control,
+    stakes: Stakes,
+    classes: list[ItemClass],
+) -> Solution:
+    """Placed priority by CP-SAT on the cold model's classes (unless the warm start places every item), then
+    changes and cost by HiGHS on the replan's own classes, each level held by the next."""
+    started = time.monotonic()
     # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
     # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
-    model = build_model(loads, _coarse(stakes, loads), None, control)
-    if control.is_cancelled:
+    first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, stakes)
+    if first is None:
         return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
-    if not model.take:
-        return Solution({}, 0, True)
-    timing = Timing(settings, control, started)
-    priority = placed_priority(model)
-    solver, status = timing.run(model, priority, True, warm_start.chosen, shares[0], None)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # No plan from the solver in time: the warm start stands. CP-SAT's bound is not to be trusted then:
-        # stopped before searching, it reports 0.
-        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
-    best = round(solver.objective_value)
-    bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
-    proven = status == cp_model.OPTIMAL
-    chosen = expand_keeping(loads, model.classes, counts(model, solver), stakes)
+    chosen, best, bound, proven = first
+    if control.is_cancelled or not chosen:
+        return Solution(chosen, bound, proven and not control.is_cancelled)
+    mip = ClassMip(loads, classes, best, stakes)
+    report = progress_reporter(control, started, best, bound)
+    left = settings.time_limit - (time.monotonic() - started)
+    terms, constant = mip.changes()
+    changes = mip.minimise(terms, constant, chosen, left * PHASE_SHARES[3][1], lambda: control.is_cancelled, report)
+    if changes is None:
+        return Solution(chosen, bound, False)
+    left = settings.time_limit - (time.monotonic() - started)
+    cost = mip.minimise(mip.cost(), 0, changes.chosen, left, lambda: control.is_cancelled, report)
+    if cost is None:
+        return Solution(changes.chosen, bound, False)
+    return Solution(cost.chosen, bound, proven and changes.proven and cost.proven)
+
+
+def solve_priority(
+    loads: Loads,
+    settings: SolveSettings,
+    warm_start: Occupancy,
+    control: Control,
+    stakes: Stakes | None,
+    classes: list[ItemClass] | None,
+    keeping: Stakes | None = None,
+) -> tuple[dict[int, Option], int, int, bool] | None:
+    """The priority level by CP-SAT: the plan, its priority, the proven bound and whether it is optimal.
+
+    Skipped when the warm start already places every item that has an option: nothing can beat that.
+    None when the solver found no plan in time (the warm start stands then). With `keeping`, the counts
+    go first to the items they keep where they were (a replan).
+    """
+    started = time.monotonic()
+    ceiling = _upper_bound(loads)
+    if sum(loads.priority[item] for item in warm_start.chosen) >= ceiling:
+        return dict(warm_start.chosen), ceiling, ceiling, True
     model = build_model(loads, stakes, classes, control)
     if control.is_cancelled:
-        return Solution(chosen, bound, False)
-    model.cp.add(placed_priority(model) >= best)
-    for objective, share in [(changes_made(model), shares[1]), (flight_cost(model), shares[2])]:
-        solver, status = timing.run(model, objective, False, chosen, share, bound)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return Solution(chosen, bound, False)
-        chosen = expand(loads, model.classes, counts(model, solver))
-        proven = proven and status == cp_model.OPTIMAL
-        model.cp.add(objective <= round(solver.objective_value))
-    return Solution(chosen, bound, proven)
+        return None
+    timing = Timing(settings, control, started)
+    solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PHASE_SHARES[2][0], None)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # CP-SAT's bound is not to be trusted then: stopped before searching, it reports 0.
+        return None
+    best = round(solver.objective_value)
+    bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+    found = counts(model, solver)
+    chosen = (
+        expand(loads, model.classes, found) if keeping is None else expand_keeping(loads, model.classes, found, keeping)
+    )
+    return chosen, best, bound, status == cp_model.OPTIMAL
+
+
+def progress_reporter(control: Control, started: float, priority: int, bound: int) -> Callable[[int], None]:
+    """Reports a later level's improving plans: placed priority stays as the first level left it."""
+
+    def report(cost: int) -> None:
+        control.report(Progress(round(time.monotonic() - started, 3), priority, bound, cost))
+
+    return report
 
 
 def solve_cold(
     loads: Loads, settings: SolveSettings, warm_start: Occupancy, control: Control, classes: list[ItemClass]
 ) -> Solution:
-    """Placed priority by CP-SAT (unless the warm start already places every item that has an option), then
-    the cost level by HiGHS (planner/mip.py) with that priority held."""
+    """Placed priority by CP-SAT, then the cost level by HiGHS (planner/mip.py) with that priority held."""
     started = time.monotonic()
-    ceiling = _upper_bound(loads)
-    if not any(item.options for item in loads.items):
-        return Solution({}, 0, True)
-    if sum(loads.priority[item] for item in warm_start.chosen) >= ceiling:
-        # Nothing can beat placing everyone: the priority level is proven without a search.
-        chosen, best, bound, proven = dict(warm_start.chosen), ceiling, ceiling, True
-    else:
-        model = build_model(loads, None, classes, control)
-        if control.is_cancelled:
-            return Solution(dict(warm_start.chosen), ceiling, False)
-        timing = Timing(settings, control, started)
-        solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PHASE_SHARES[2][0], None)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # No plan from the solver in time: the warm start stands. CP-SAT's bound is not to be trusted then:
-            # stopped before searching, it reports 0.
-            return Solution(dict(warm_start.chosen), ceiling, False)
-        best = round(solver.objective_value)
-        bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
-        proven = status == cp_model.OPTIMAL
-        chosen = expand(loads, classes, counts(model, solver))
-
-    def report(cost: int) -> None:
-        control.report(Progress(round(time.monotonic() - started, 3), best, bound, cost))
-
-    if control.is_cancelled:
-        return Solution(chosen, bound, False)
+    first = solve_priority(loads, settings, warm_start, control, None, classes)
+    if first is None:
+        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
+    chosen, best, bound, proven = first
+    if control.is_cancelled or not chosen:
+        return Solution(chosen, bound, proven and not control.is_cancelled)
+    mip = ClassMip(loads, classes, best)
     left = settings.time_limit - (time.monotonic() - started)
-    outcome = minimise_cost(loads, classes, chosen, best, left, lambda: control.is_cancelled, report)
-    if outcome is None:
+    report = progress_reporter(control, started, best, bound)
+    cost = mip.minimise(mip.cost(), 0, chosen, left, lambda: control.is_cancelled, report)
+    if cost is None:
         return Solution(chosen, bound, False)
-    return Solution(outcome.chosen, bound, proven and outcome.proven)
+    return Solution(cost.chosen, bound, proven and cost.proven)
 
 
 @dataclass(frozen=True)
