@@ -199,7 +199,7 @@ class HighsRun:
     relax: bool = False
     start: list[float] | None = None
     should_stop: Callable[[], bool] = lambda: False
-    on_improved: Callable[[float, float], None] | None = None  # objective, bound
+    on_improved: Callable[[np.ndarray], None] | None = None  # the improving solution's column values
     options: dict[str, str | float] = field(default_factory=dict)
 
 
@@ -245,8 +245,7 @@ def run_highs(run: HighsRun) -> HighsResult:
 
     def improved(event: highspy.highs.HighsCallbackEvent) -> None:
         if run.on_improved is not None:
-            out = event.data_out
-            run.on_improved(out.objective_function_value, out.mip_dual_bound)
+            run.on_improved(np.asarray(event.data_out.mip_solution))
 
     highs.cbMipInterrupt.subscribe(interrupt)
     highs.cbSimplexInterrupt.subscribe(interrupt)

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from planner.capacity import Loads, Occupancy
 from planner.classes import Counts, ItemClass, expand
 from planner.eligibility import Option
@@ -77,13 +80,18 @@ class ClassMip:
         lp.col_cost = [0.0] * len(lp.col_cost)
         for column, weight in objective.items():
             lp.col_cost[column] = weight
+        weights = np.array(lp.col_cost)
+
+        def value_of(values: npt.ArrayLike) -> int:
+            return round(float(np.dot(weights, values))) + constant
+
         run = HighsRun(
             lp,
             False,
             time_limit,
             start=start_values(self.columns, self.loads, chosen),
             should_stop=should_stop,
-            on_improved=lambda value, _: on_improved(round(value) + constant),
+            on_improved=lambda values: on_improved(value_of(values)),
             options={"mip_rel_gap": 0.0, "mip_abs_gap": ABSOLUTE_GAP},
         )
         result = run_highs(run)
@@ -93,9 +101,12 @@ class ClassMip:
         found = expand(self.loads, self.classes, counts)
         if not self._checks(found):
             return None
-        value = round(sum(weight * result.values[column] for column, weight in objective.items())) + constant
+        value = value_of(result.values)
         lp.row(objective, value - constant)
-        return Level(found, value, result.optimal)
+        # HiGHS 1.16, started from a given plan with presolve on, has been seen to report an objective below
+        # that plan's while returning the plan itself: its proof then rests on a value no plan has.
+        consistent = abs(result.objective + constant - value) < 1
+        return Level(found, value, result.optimal and consistent)
 
     def _checks(self, found: dict[int, Option]) -> bool:
         """Rounded floats from a MIP are re-checked against the rules and the held priority before they count."""

@@ -76,7 +76,9 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     lp_bound = None
     if len(request.people) >= LP_BOUND_FROM_PEOPLE:
         lp_bound = priority_bound(loads, classes, LP_BOUND_SHARE * (settings.time_limit - elapsed(started)))
-    report_start(control or Control(), start, lp_bound, started)
+    control = control or Control()
+    control.ceiling = lp_bound
+    report_start(control, start, lp_bound, started)
     # The time limit covers the whole command: the solver gets what is left after reading the request,
     # less a share kept for assembling and checking the plan.
     budget = settings.time_limit - finishing_reserve(settings.time_limit, preparation) - elapsed(started)

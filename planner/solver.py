@@ -53,6 +53,7 @@ class Control:
         self._lock = threading.Lock()
         self._solver: cp_model.CpSolver | None = None
         self._cancelled = False
+        self.ceiling: int | None = None
 
     @property
     def is_cancelled(self) -> bool:
@@ -78,7 +79,11 @@ class Control:
                 self._solver = None
 
     def report(self, progress: Progress) -> None:
+        """Pass a plan on, its priority bound no looser than one proven elsewhere (`ceiling`, the LP's)."""
         if self.on_progress is not None:
+            if self.ceiling is not None and progress.placed_priority_bound > self.ceiling:
+                bound = max(self.ceiling, progress.placed_priority)
+                progress = Progress(progress.elapsed_seconds, progress.placed_priority, bound, progress.cost)
             self.on_progress(progress)
 
 
@@ -380,7 +385,7 @@ def solve_priority(
     """The priority level by CP-SAT: the plan, its priority, the proven bound and whether it is optimal.
 
     Skipped when the warm start already places every item that has an option: nothing can beat that.
-    None when the solver found no plan in time (the warm start stands then). With `keeping`, the counts
+    None when cancelled while building the model. With `keeping`, the counts
     go first to the items they keep where they were (a replan).
     """
     started = time.monotonic()
@@ -393,8 +398,9 @@ def solve_priority(
     timing = Timing(settings, control, started)
     solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PHASE_SHARES[2][0], None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # No plan from CP-SAT in time (100,000 people): the warm start's priority is held by the later levels.
         # CP-SAT's bound is not to be trusted then: stopped before searching, it reports 0.
-        return None
+        return dict(warm_start.chosen), sum(loads.priority[item] for item in warm_start.chosen), ceiling, False
     best = round(solver.objective_value)
     bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
     found = counts(model, solver)

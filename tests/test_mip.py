@@ -1,0 +1,77 @@
+"""The class model's linear rows (planner/linear.py) and the HiGHS levels over them (planner/mip.py)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from planner.capacity import Loads
+from planner.classes import classify
+from planner.eligibility import Roster, assess
+from planner.greedy import plan_greedily
+from planner.linear import build_class_columns, start_values
+from planner.mip import ClassMip, Level
+from planner.request import PlanRequest
+from tests.builders import build, flight, person
+from tests.test_properties import requests
+
+TOLERANCE = 1e-9
+
+
+def loads_of(request: PlanRequest) -> Loads:
+    roster = Roster(request)
+    return Loads(roster, assess(roster).items)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_a_first_fit_plan_satisfies_every_row(request: PlanRequest) -> None:
+    """The rows say what the checker says: a plan of the rules, written as column values, breaks no row."""
+    loads = loads_of(request)
+    model = build_class_columns(loads, classify(loads))
+    values = start_values(model, loads, plan_greedily(loads).chosen)
+    lp = model.lp
+    for column, value in enumerate(values):
+        assert lp.col_lower[column] - TOLERANCE <= value <= lp.col_upper[column] + TOLERANCE
+    for row in range(len(lp.row_upper)):
+        start, end = lp.starts[row], lp.starts[row + 1]
+        total = sum(lp.value[k] * values[lp.index[k]] for k in range(start, end))
+        assert lp.row_lower[row] - TOLERANCE <= total <= lp.row_upper[row] + TOLERANCE, row
+
+
+def test_the_cost_level_flies_the_cheaper_flight_and_proves_it() -> None:
+    request = build([person("P-1"), person("P-2")], [flight("F-1", cost=5000), flight("F-2", cost=3000)])
+    loads = loads_of(request)
+    classes = classify(loads)
+    start = plan_greedily(loads).chosen
+    expensive = {item: next(o for o in loads.items[item].options if o.flight == 0) for item in start}
+    mip = ClassMip(loads, classes, priority=2)
+    level = mip.minimise(mip.cost(), 0, expensive, 10.0, lambda: False, lambda _: None)
+    assert level is not None
+    assert (level.value, level.proven) == (3000, True)
+    assert {option.flight for option in level.chosen.values()} == {1}
+
+
+def test_the_cost_level_never_gives_up_held_priority() -> None:
+    # Two seats each (a person and their officer): holding priority 2 needs both flights, whatever they cost.
+    request = build([person("P-1"), person("P-2")], [flight("F-1", seats=2), flight("F-2", seats=2, cost=9000)])
+    loads = loads_of(request)
+    both = cheapest(loads, priority=2)
+    assert len(both.chosen) == 2
+    assert both.value == 10000
+    assert cheapest(loads, priority=1).value == 1000
+
+
+def cheapest(loads: Loads, priority: int) -> Level:
+    mip = ClassMip(loads, classify(loads), priority)
+    level = mip.minimise(mip.cost(), 0, plan_greedily(loads).chosen, 10.0, lambda: False, lambda _: None)
+    assert level is not None
+    return level
+
+
+def test_a_cancelled_level_keeps_the_start() -> None:
+    request = build([person("P-1")], [flight("F-1")])
+    loads = loads_of(request)
+    start = plan_greedily(loads).chosen
+    mip = ClassMip(loads, classify(loads), priority=1)
+    level = mip.minimise(mip.cost(), 0, start, 10.0, lambda: True, lambda _: None)
+    assert level is None or level.chosen == start
