@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from planner.capacity import Loads
@@ -21,10 +22,14 @@ class ItemClass:
     options: list[int] = field(default_factory=list)  # option positions, shared by every item of the class
 
 
-def classify(loads: Loads, stakes: Stakes | None = None) -> list[ItemClass]:
-    """Group items whose every option, load, escort need, priority and (in a replan) change cost are the same."""
+def classify(loads: Loads, stakes: Stakes | None = None, items: Iterable[int] | None = None) -> list[ItemClass]:
+    """Group items whose every option, load, escort need, priority and (in a replan) change cost are the same.
+
+    Only `items` when given (in order), every item otherwise.
+    """
     classes: dict[tuple[object, ...], ItemClass] = {}
-    for index, item in enumerate(loads.items):
+    for index in range(len(loads.items)) if items is None else items:
+        item = loads.items[index]
         shape = tuple((o.flight, o.deplane, tuple(sorted(o.boards))) for o in item.options)
         key: tuple[object, ...] = (
             loads.priority[index],

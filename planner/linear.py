@@ -60,10 +60,15 @@ class LinearModel:
 
 @dataclass
 class ClassColumns:
-    """The class model's columns by meaning, and the rows of rules 14-16 over them."""
+    """The class model's columns by meaning, and the rows of rules 14-16 over them.
+
+    `base` holds items fixed where they are (a large neighbourhood search frees a window of the plan at a
+    time): their seats, escorts and caps are constants in the rows, and a flight carrying any of them flies.
+    """
 
     lp: LinearModel
     classes: list[ItemClass]
+    base: Occupancy | None = None
     take: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, option position) -> column
     used: dict[int, int] = field(default_factory=dict)  # flight -> column
     officers: dict[int, int] = field(default_factory=dict)
@@ -81,9 +86,9 @@ class ClassColumns:
         return found
 
 
-def build_class_columns(loads: Loads, classes: list[ItemClass]) -> ClassColumns:
+def build_class_columns(loads: Loads, classes: list[ItemClass], base: Occupancy | None = None) -> ClassColumns:
     """Columns and rows of rules 14-16 over class counts; no objective yet (every column costs 0)."""
-    model = ClassColumns(LinearModel(), classes)
+    model = ClassColumns(LinearModel(), classes, base)
     lp = model.lp
     for c, item_class in enumerate(classes):
         first = item_class.items[0]
@@ -107,15 +112,24 @@ def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[
     used = model.used[flight] = lp.column(1.0)
     officers = model.officers[flight] = lp.column(spec.seats)
     medics = model.medics[flight] = lp.column(spec.seats)
+    base = model.base
+    fixed = base.aboard.get(flight) if base is not None else None
+    if fixed is not None:
+        lp.col_lower[used] = 1.0
+    units = float(base.units.get(flight, 0)) if base is not None else 0.0
+    medical = float(base.medical.get(flight, 0)) if base is not None else 0.0
     first = {t: model.classes[t[0]].items[0] for t in terms}
     for t in terms:
         # The count's own bound times the flag, no wider than the seats: the tighter, the stronger the LP.
         lp.row({model.take[t]: 1.0, used: -float(max(min(len(model.classes[t[0]].items), room), 0))}, 0.0)
     lp.row(
         {**{model.take[t]: float(loads.officer_units[first[t]]) for t in terms}, officers: -float(loads.officer_unit)},
-        0.0,
+        -units,
     )
-    lp.row({**{model.take[t]: float(loads.medical[first[t]]) for t in terms}, medics: -float(loads.medical_ratio)}, 0.0)
+    lp.row(
+        {**{model.take[t]: float(loads.medical[first[t]]) for t in terms}, medics: -float(loads.medical_ratio)},
+        -medical,
+    )
     aboard: dict[int, dict[int, float]] = defaultdict(dict)
     for t in terms:
         load = loads.load(loads.items[first[t]].options[t[1]])
@@ -123,7 +137,8 @@ def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[
             if count:
                 aboard[load.first_segment + offset][model.take[t]] = float(count)
     for segment in range(len(spec.stops) - 1):
-        lp.row({**aboard[segment], officers: 1.0, medics: 1.0, used: -float(room)}, 0.0)
+        seated = float(fixed[segment]) if fixed is not None else 0.0
+        lp.row({**aboard[segment], officers: 1.0, medics: 1.0, used: -float(room)}, -seated)
 
 
 def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
@@ -139,24 +154,29 @@ def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
                 column = model.take[(c, position)]
                 per_flight[(destination.country, flight)][column] = float(loads.size[first])
                 per_week[(destination.country, load.week)][flight][column] = float(loads.size[first])
-    for (country, _), people in per_flight.items():
+    base = model.base
+    for (country, flight), people in per_flight.items():
         cap = caps[country].max_people_per_flight
         if cap is not None:
-            model.lp.row(people, cap)
+            model.lp.row(people, cap - (base.deplaned.get((country, flight), 0) if base is not None else 0))
     for (country, week), flights in per_week.items():
         weekly = caps[country].max_flights_per_week
-        if weekly is None or len(flights) <= weekly:
+        served = base.week_flights.get((country, week), set()) if base is not None else set()
+        if weekly is None or len(flights.keys() | served) <= weekly:
             continue
         serving = {}
         for flight, people in sorted(flights.items()):
             serves = model.serves[(country, week, flight)] = model.lp.column(1.0)
             model.lp.row({**people, serves: -float(loads.roster.flights[flight].seats)}, 0.0)
+            if flight in served:
+                model.lp.col_lower[serves] = 1.0
             serving[serves] = 1.0
-        model.lp.row(serving, weekly)
+        # Fixed flights deplaning there that week that no free item can take count against the cap as they are.
+        model.lp.row(serving, weekly - len(served - flights.keys()))
 
 
 def start_values(model: ClassColumns, loads: Loads, chosen: dict[int, Option]) -> list[float]:
-    """Every column's value in a known plan, to start the MIP from it."""
+    """Every column's value in a known plan, to start the MIP from it (items of `base` included in `chosen`)."""
     values = [0.0] * len(model.lp.col_cost)
     position_of = {
         (c, loads.items[item].options[p]): p
@@ -168,7 +188,9 @@ def start_values(model: ClassColumns, loads: Loads, chosen: dict[int, Option]) -
     occupancy = Occupancy(loads)
     for item in sorted(chosen):
         occupancy.add(item, chosen[item])
-        c = class_of[item]
+        c = class_of.get(item)
+        if c is None:
+            continue  # a fixed item of the base
         values[model.take[(c, position_of[(c, chosen[item])])]] += 1.0
     for flight, column in model.used.items():
         values[column] = float(flight in occupancy.aboard)

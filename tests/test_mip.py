@@ -9,7 +9,7 @@ from planner.classes import classify
 from planner.eligibility import Roster, assess
 from planner.greedy import plan_greedily
 from planner.linear import build_class_columns, start_values
-from planner.mip import ClassMip, Level
+from planner.mip import ClassMip, Level, improve_by_windows, improve_window, plan_cost, week_windows
 from planner.request import PlanRequest
 from tests.builders import build, flight, person
 from tests.test_properties import requests
@@ -75,3 +75,46 @@ def test_a_cancelled_level_keeps_the_start() -> None:
     mip = ClassMip(loads, classify(loads), priority=1)
     level = mip.minimise(mip.cost(), 0, start, 10.0, lambda: True, lambda _: None)
     assert level is None or level.chosen == start
+
+
+def week_two(fid: str, seats: int) -> dict[str, object]:
+    """AEX -> GUA on Thursday 10 December 2026."""
+    return flight(
+        fid,
+        seats=seats,
+        cost=1000,
+        stops=[
+            {"airport": "AEX", "depart": "2026-12-10T07:00:00-06:00"},
+            {"airport": "GUA", "arrive": "2026-12-10T11:45:00-06:00"},
+        ],
+    )
+
+
+def test_a_window_moves_its_items_among_its_own_flights_only() -> None:
+    # P-3 may only fly in week two (F-3, 3 seats); P-1 and P-2 start on F-1, the dearest flight of week one.
+    request = build(
+        [person("P-1"), person("P-2"), person("P-3", ready_from="2026-12-08")],
+        [flight("F-1", cost=5000), flight("F-2", cost=3000), week_two("F-3", seats=3)],
+    )
+    loads = loads_of(request)
+    start = {item: loads.items[item].options[0] for item in range(3)}
+    assert {o.flight for o in start.values()} == {0, 2}
+    level = improve_window(loads, start, week_windows(loads)[0], 10.0, lambda: False)
+    assert level is not None
+    # Week one's window may not send anyone to F-3, though it flies anyway with a seat to spare.
+    flights = sorted(level.chosen[item].flight for item in range(3))
+    assert flights == [1, 1, 2]
+    assert plan_cost(loads, level.chosen) == 4000
+
+
+def test_windows_improve_the_whole_plan_pass_after_pass() -> None:
+    request = build(
+        [person("P-1"), person("P-2"), person("P-3", ready_from="2026-12-08")],
+        [flight("F-1", cost=5000), flight("F-2", cost=3000), week_two("F-3", seats=3)],
+    )
+    loads = loads_of(request)
+    start = {item: loads.items[item].options[0] for item in range(3)}
+    reported: list[int] = []
+    level = improve_by_windows(loads, start, 10.0, lambda: False, reported.append)
+    assert plan_cost(loads, level.chosen) == 4000
+    assert reported == [4000]
