@@ -59,6 +59,15 @@ def flight(fid: str = "F-1", **overrides: Any) -> dict[str, Any]:
     return base
 
 
+def direct_flight(fid: str, day: str = "2026-12-03", **overrides: Any) -> dict[str, Any]:
+    """Like `flight()` but AEX -> GUA without the call at HRL, on `day` (Thursday 3 December by default)."""
+    stops = [
+        {"airport": "AEX", "depart": f"{day}T07:00:00-06:00"},
+        {"airport": "GUA", "arrive": f"{day}T10:45:00-06:00"},
+    ]
+    return flight(fid, **{"stops": stops, **overrides})
+
+
 def request_dict(
     people: list[dict[str, Any]] | None = None,
     flights: list[dict[str, Any]] | None = None,

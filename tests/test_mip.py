@@ -11,7 +11,7 @@ from planner.greedy import plan_greedily
 from planner.linear import build_class_columns, start_values
 from planner.mip import ClassMip, Level, improve_by_windows, improve_window, plan_cost, week_windows
 from planner.request import PlanRequest
-from tests.builders import build, flight, person
+from tests.builders import build, direct_flight, flight, person
 from tests.test_properties import requests
 
 TOLERANCE = 1e-9
@@ -77,26 +77,18 @@ def test_a_cancelled_level_keeps_the_start() -> None:
     assert level is None or level.chosen == start
 
 
-def week_two(fid: str, seats: int) -> dict[str, object]:
-    """AEX -> GUA on Thursday 10 December 2026."""
-    return flight(
-        fid,
-        seats=seats,
-        cost=1000,
-        stops=[
-            {"airport": "AEX", "depart": "2026-12-10T07:00:00-06:00"},
-            {"airport": "GUA", "arrive": "2026-12-10T11:45:00-06:00"},
-        ],
+def two_weeks() -> Loads:
+    """P-3 may only fly in week two (F-3, 3 seats); P-1 and P-2 may take any flight."""
+    request = build(
+        [person("P-1"), person("P-2"), person("P-3", ready_from="2026-12-08")],
+        [flight("F-1", cost=5000), flight("F-2", cost=3000), direct_flight("F-3", "2026-12-10", seats=3)],
     )
+    return loads_of(request)
 
 
 def test_a_window_moves_its_items_among_its_own_flights_only() -> None:
-    # P-3 may only fly in week two (F-3, 3 seats); P-1 and P-2 start on F-1, the dearest flight of week one.
-    request = build(
-        [person("P-1"), person("P-2"), person("P-3", ready_from="2026-12-08")],
-        [flight("F-1", cost=5000), flight("F-2", cost=3000), week_two("F-3", seats=3)],
-    )
-    loads = loads_of(request)
+    # P-1 and P-2 start on F-1, the dearest flight of week one.
+    loads = two_weeks()
     start = {item: loads.items[item].options[0] for item in range(3)}
     assert {o.flight for o in start.values()} == {0, 2}
     level = improve_window(loads, start, week_windows(loads)[0], 10.0, lambda: False)
@@ -108,11 +100,7 @@ def test_a_window_moves_its_items_among_its_own_flights_only() -> None:
 
 
 def test_windows_improve_the_whole_plan_pass_after_pass() -> None:
-    request = build(
-        [person("P-1"), person("P-2"), person("P-3", ready_from="2026-12-08")],
-        [flight("F-1", cost=5000), flight("F-2", cost=3000), week_two("F-3", seats=3)],
-    )
-    loads = loads_of(request)
+    loads = two_weeks()
     start = {item: loads.items[item].options[0] for item in range(3)}
     reported: list[int] = []
     level = improve_by_windows(loads, start, 10.0, lambda: False, reported.append)

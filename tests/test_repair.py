@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from planner.capacity import Loads, Occupancy
 from planner.eligibility import Roster, assess
 from planner.greedy import greedy_order, plan_greedily
@@ -11,20 +9,7 @@ from planner.planning import make_plan
 from planner.repair import repair
 from planner.request import PlanRequest
 from planner.solver import SolveSettings
-from tests.builders import build, flight, person
-
-
-def direct(fid: str, seats: int, cost: int) -> dict[str, Any]:
-    """AEX -> GUA without the call at HRL."""
-    return flight(
-        fid,
-        seats=seats,
-        cost=cost,
-        stops=[
-            {"airport": "AEX", "depart": "2026-12-03T07:00:00-06:00"},
-            {"airport": "GUA", "arrive": "2026-12-03T11:45:00-06:00"},
-        ],
-    )
+from tests.builders import build, direct_flight, flight, person
 
 
 def squeezed(second_seats: int) -> PlanRequest:
@@ -32,7 +17,7 @@ def squeezed(second_seats: int) -> PlanRequest:
     which only F-1 calls at, and F-1 has room for one person and their officer."""
     return build(
         [person("P-1", priority=2), person("P-2", staging_airport="HRL"), person("P-3")],
-        [flight("F-1", seats=2, cost=1000), direct("F-2", second_seats, 2000)],
+        [flight("F-1", seats=2, cost=1000), direct_flight("F-2", seats=second_seats, cost=2000)],
     )
 
 
