@@ -78,3 +78,12 @@ def test_a_solve_out_of_time_before_searching_keeps_a_true_bound() -> None:
     solution = solve(loads, SolveSettings(time_limit=1e-6), start)  # 10 ms for CP-SAT: not even presolve ends
     placed = sum(loads.priority[item] for item in start.chosen)
     assert solution.placed_priority_bound >= placed
+
+
+def test_no_progress_report_claims_more_than_placing_everyone() -> None:
+    # A generated week where not everyone fits, so that CP-SAT's priority level runs and reports its own bounds.
+    request = parse_request(generate_json(600, 3, 1, seed=3))
+    reports: list[Progress] = []
+    make_plan(request, SolveSettings(time_limit=10), Control(reports.append))
+    ceiling = reports[0].placed_priority_bound
+    assert all(r.placed_priority <= r.placed_priority_bound <= ceiling for r in reports)
