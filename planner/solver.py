@@ -42,6 +42,7 @@ class SolveSettings:
     # One worker by default so that the same request and seed give the same plan (contract: deterministic ties).
     workers: int = 1
     seed: int = 0
+    windows_from_columns: int = WINDOWS_FROM_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,7 @@ def solve_replan(
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
-    if is_large(classes):
+    if is_large(classes, settings):
         return Solution(chosen, bound, False)  # the warm start kept everyone it could where they were
     mip = ClassMip(loads, classes, best, stakes)
     report = progress_reporter(control, started, best, bound)
@@ -402,7 +403,7 @@ def solve_priority(
     start = sum(loads.priority[item] for item in warm_start.chosen)
     if start >= ceiling:
         return dict(warm_start.chosen), ceiling, ceiling, True
-    if is_large(classes if classes is not None else classify(loads, stakes)):
+    if is_large(classes if classes is not None else classify(loads, stakes), settings):
         # On 100,000 people CP-SAT found no better plan than the warm start in 300 s.
         return dict(warm_start.chosen), start, ceiling, False
     model = build_model(loads, stakes, classes, control)
@@ -423,9 +424,9 @@ def solve_priority(
     return chosen, best, bound, status == cp_model.OPTIMAL
 
 
-def is_large(classes: list[ItemClass]) -> bool:
+def is_large(classes: list[ItemClass], settings: SolveSettings) -> bool:
     """Whether the class model is past what one solve handles within minutes (options summed over classes)."""
-    return sum(len(item_class.options) for item_class in classes) > WINDOWS_FROM_COLUMNS
+    return sum(len(item_class.options) for item_class in classes) > settings.windows_from_columns
 
 
 def progress_reporter(control: Control, started: float, priority: int, bound: int) -> Callable[[int], None]:
@@ -450,7 +451,7 @@ def solve_cold(
         return Solution(chosen, bound, proven and not control.is_cancelled)
     left = settings.time_limit - (time.monotonic() - started)
     report = progress_reporter(control, started, best, bound)
-    if is_large(classes):
+    if is_large(classes, settings):
         windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report)
         return Solution(windowed.chosen, bound, False)
     mip = ClassMip(loads, classes, best)
