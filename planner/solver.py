@@ -26,9 +26,10 @@ from planner.replan import Stakes
 
 __all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
 
-# Each objective level, in order, may use this share of the time left when it starts; the last takes the rest.
+# Shares of the time left that a level may use when it starts; cost, the last level, takes the rest.
 # Placed priority matters most and is the hardest to prove; a replan's change count sits between it and cost.
-PHASE_SHARES = {2: (0.7, 1.0), 3: (0.5, 0.6, 1.0)}
+PRIORITY_SHARE = 0.7
+CHANGES_SHARE = 0.6
 # Class models with more option columns than this are not solved whole: CP-SAT skips placed priority (on
 # 100,000 people, 309,755 columns, it found nothing better than the warm start in 300 s) and HiGHS takes the
 # cost level a week of flights at a time (whole, it spent 421 s in presolve). On 20,000 people (19,226
@@ -235,24 +236,6 @@ def placed_priority(model: Model) -> cp_model.LinearExprT:
     return sum(model.take[(c, p)] * _class_value(model, c, model.loads.priority) for c, p in model.take)
 
 
-def flight_cost(model: Model) -> cp_model.LinearExprT:
-    return sum(
-        spec_cost * used for spec_cost, used in ((model.loads.roster.flights[f].cost, u) for f, u in model.used.items())
-    )
-
-
-def changes_made(model: Model) -> cp_model.LinearExprT:
-    """Replanning: people moved plus twice those dropped, less what nobody can avoid (items with no option)."""
-    assert model.stakes is not None
-    stakes = model.stakes
-    terms = []
-    for (c, position), take in model.take.items():
-        first = model.classes[c].items[0]
-        terms.append(take * (stakes.move[first][position] - stakes.drop[first]))
-    constant = sum(stakes.drop[item] for item_class in model.classes for item in item_class.items)
-    return cp_model.LinearExpr.sum(terms) + constant
-
-
 def _class_value(model: Model, c: int, values: list[int]) -> int:
     return values[model.classes[c].items[0]]
 
@@ -373,7 +356,7 @@ def solve_replan(
     report = progress_reporter(control, started, best, bound)
     left = settings.time_limit - (time.monotonic() - started)
     terms, constant = mip.changes()
-    changes = mip.minimise(terms, constant, chosen, left * PHASE_SHARES[3][1], lambda: control.is_cancelled, report)
+    changes = mip.minimise(terms, constant, chosen, left * CHANGES_SHARE, lambda: control.is_cancelled, report)
     if changes is None:
         return Solution(chosen, bound, False)
     left = settings.time_limit - (time.monotonic() - started)
@@ -410,11 +393,11 @@ def solve_priority(
     if control.is_cancelled:
         return None
     timing = Timing(settings, control, started)
-    solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PHASE_SHARES[2][0], None)
+    solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PRIORITY_SHARE, None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No plan from CP-SAT in time (100,000 people): the warm start's priority is held by the later levels.
         # CP-SAT's bound is not to be trusted then: stopped before searching, it reports 0.
-        return dict(warm_start.chosen), sum(loads.priority[item] for item in warm_start.chosen), ceiling, False
+        return dict(warm_start.chosen), start, ceiling, False
     best = round(solver.objective_value)
     bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
     found = counts(model, solver)
