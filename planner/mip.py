@@ -161,48 +161,59 @@ def improve_by_windows(
     time_limit: float,
     should_stop: Callable[[], bool],
     on_improved: Callable[[int], None],
+    stakes: Stakes | None = None,
 ) -> Level:
-    """The cost level of a plan too large for one MIP, two weeks of flights at a time, the rest held where it is.
+    """The levels after priority on a plan too large for one MIP, two weeks of flights at a time, the rest fixed.
 
     Each window frees the items on its flights and the unplaced ones that could take them, lets them
-    choose among the window's flights only, keeps their placed priority and minimises cost; passes repeat
-    until one improves nothing or time is up. On 100,000 people the whole model (310,000 columns) spent
-    421 s in HiGHS's presolve, and freeing every item with an option in a week still left 200,000 columns:
-    most people may fly any week after they are ready.
+    choose among the window's flights only, keeps their placed priority and minimises (a replan's changes,
+    then) cost; passes repeat until one improves nothing or time is up. On 100,000 people the whole model
+    (310,000 columns) spent 421 s in HiGHS's presolve, and freeing every item with an option in a week still
+    left 200,000 columns: most people may fly any week after they are ready.
     """
     deadline = time.monotonic() + time_limit
     weeks = week_windows(loads)
     windows = [weeks[w] | weeks[w + 1] for w in range(len(weeks) - 1)] or weeks
-    best, cost = dict(chosen), plan_cost(loads, chosen)
+    best = dict(chosen)
+    score = plan_score(loads, best, stakes)
     while True:
-        before = cost
+        before = score
         for done, flights in enumerate(windows):
             left = deadline - time.monotonic()
             if should_stop() or left <= 0:
-                return Level(best, cost, False)
-            level = improve_window(loads, best, flights, left / (len(windows) - done), should_stop)
-            if level is not None and plan_cost(loads, level.chosen) < cost:
-                best, cost = level.chosen, plan_cost(loads, level.chosen)
-                on_improved(cost)
-        if cost == before:
-            return Level(best, cost, False)
+                return Level(best, score[1], False)
+            level = improve_window(loads, best, flights, left / (len(windows) - done), should_stop, stakes)
+            if level is not None and plan_score(loads, level.chosen, stakes) < score:
+                best, score = level.chosen, plan_score(loads, level.chosen, stakes)
+                on_improved(score[1])
+        if score == before:
+            return Level(best, score[1], False)
 
 
 def improve_window(
-    loads: Loads, chosen: dict[int, Option], flights: set[int], time_limit: float, should_stop: Callable[[], bool]
+    loads: Loads,
+    chosen: dict[int, Option],
+    flights: set[int],
+    time_limit: float,
+    should_stop: Callable[[], bool],
+    stakes: Stakes | None = None,
 ) -> Level | None:
-    """The cheapest plan that moves only the window's items among its flights, keeping their placed priority."""
+    """The best plan that moves only the window's items among its flights, keeping their placed priority."""
     free = [
         index
         for index, item in enumerate(loads.items)
         if (chosen[index].flight in flights if index in chosen else any(o.flight in flights for o in item.options))
     ]
     freed = set(free)
+    kept = [
+        tuple(p for p, o in enumerate(item.options) if o.flight in flights) if index in freed else None
+        for index, item in enumerate(loads.items)
+    ]
     window = Loads(
         loads.roster,
         tuple(
-            replace(item, options=tuple(o for o in item.options if o.flight in flights)) if index in freed else item
-            for index, item in enumerate(loads.items)
+            item if positions is None else replace(item, options=tuple(item.options[p] for p in positions))
+            for item, positions in zip(loads.items, kept, strict=True)
         ),
     )
     base = Occupancy(window)
@@ -210,8 +221,37 @@ def improve_window(
         if item not in freed:
             base.add(item, chosen[item])
     priority = sum(window.priority[item] for item in free if item in chosen)
-    mip = ClassMip(window, classify(window, items=free), priority, base=base)
-    return mip.minimise(mip.cost(), 0, chosen, time_limit, should_stop, lambda _: None)
+    local = None if stakes is None else restrict_stakes(stakes, kept)
+    mip = ClassMip(window, classify(window, local, items=free), priority, local, base)
+    if local is not None:
+        terms, constant = mip.changes()
+        started = time.monotonic()
+        level = mip.minimise(terms, constant, chosen, time_limit / 2, should_stop, ignore_value)
+        if level is None:
+            return None
+        chosen, time_limit = level.chosen, time_limit - (time.monotonic() - started)
+    return mip.minimise(mip.cost(), 0, chosen, time_limit, should_stop, ignore_value)
+
+
+def ignore_value(_: int) -> None:
+    """A window's level values are not the whole plan's: the caller reports the plan's own."""
+
+
+def restrict_stakes(stakes: Stakes, kept: list[tuple[int, ...] | None]) -> Stakes:
+    """A replan's stakes on a window's items, whose options are those at the `kept` positions (None: all)."""
+    move = tuple(
+        row if positions is None else tuple(row[p] for p in positions)
+        for row, positions in zip(stakes.move, kept, strict=True)
+    )
+    # A frozen flight's passenger stays first among its options only when its frozen option is kept.
+    forced = frozenset(i for i in stakes.forced if (positions := kept[i]) is None or positions[:1] == (0,))
+    return Stakes(move, stakes.drop, forced)
+
+
+def plan_score(loads: Loads, chosen: dict[int, Option], stakes: Stakes | None) -> tuple[int, int]:
+    """What the windows minimise, in order: a replan's changes (0 otherwise), then cost."""
+    changes = stakes.changes(chosen, loads.items) if stakes is not None else 0
+    return changes, plan_cost(loads, chosen)
 
 
 def week_windows(loads: Loads) -> list[set[int]]:

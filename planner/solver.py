@@ -350,11 +350,12 @@ def solve_replan(
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
-    if is_large(classes, settings):
-        return Solution(chosen, bound, False)  # the warm start kept everyone it could where they were
-    mip = ClassMip(loads, classes, best, stakes)
     report = progress_reporter(control, started, best, bound)
     left = settings.time_limit - (time.monotonic() - started)
+    if is_large(classes, settings):
+        windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report, stakes)
+        return Solution(windowed.chosen, bound, False)
+    mip = ClassMip(loads, classes, best, stakes)
     terms, constant = mip.changes()
     changes = mip.minimise(terms, constant, chosen, left * CHANGES_SHARE, lambda: control.is_cancelled, report)
     if changes is None:

@@ -9,7 +9,16 @@ from planner.classes import classify
 from planner.eligibility import Roster, assess
 from planner.greedy import plan_greedily
 from planner.linear import build_class_columns, start_values
-from planner.mip import ClassMip, Level, improve_by_windows, improve_window, plan_cost, week_windows
+from planner.mip import (
+    ClassMip,
+    Level,
+    improve_by_windows,
+    improve_window,
+    plan_cost,
+    restrict_stakes,
+    week_windows,
+)
+from planner.replan import Stakes
 from planner.request import PlanRequest
 from tests.builders import build, direct_flight, flight, person
 from tests.test_properties import requests
@@ -106,3 +115,12 @@ def test_windows_improve_the_whole_plan_pass_after_pass() -> None:
     level = improve_by_windows(loads, start, 10.0, lambda: False, reported.append)
     assert plan_cost(loads, level.chosen) == 4000
     assert reported == [4000]
+
+
+def test_a_windows_stakes_follow_the_options_it_keeps() -> None:
+    stakes = Stakes(move=((0, 1, 1), (1, 0), (0, 1)), drop=(2, 2, 0), forced=frozenset({0, 2}))
+    # Item 0 keeps its frozen option and its third; item 1 is outside the window; item 2 loses its frozen option.
+    window = restrict_stakes(stakes, [(0, 2), None, (1,)])
+    assert window.move == ((0, 1), (1, 0), (1,))
+    assert window.drop == stakes.drop
+    assert window.forced == frozenset({0})

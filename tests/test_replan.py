@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -290,13 +291,19 @@ def test_replanning_an_unchanged_optimal_plan_changes_nothing(request: PlanReque
         assert again.objective == first.objective
 
 
+@pytest.mark.parametrize(
+    "solve_settings",
+    [random_rosters.SETTINGS, replace(random_rosters.SETTINGS, windows_from_columns=0)],
+    ids=["whole", "windows"],
+)
 @REPLAN_SETTINGS
 @given(replans())
 def test_every_replan_is_checker_clean_keeps_frozen_flights_and_explains_changes(
-    pair: tuple[PlanRequest, PlanRequest],
+    solve_settings: SolveSettings, pair: tuple[PlanRequest, PlanRequest]
 ) -> None:
+    """Also with every model counted as large: changes and cost minimised two weeks of flights at a time."""
     _, request = pair
-    plan = make_plan(request, random_rosters.SETTINGS)  # raises if the checker (frozen and changes too) objects
+    plan = make_plan(request, solve_settings)  # raises if the checker (frozen and changes too) objects
     assert check_plan(request, plan) == []
     assert request.previous is not None
     before = on(request.previous.plan)
