@@ -49,6 +49,8 @@ class Loads:
         self.priority = [sum(roster.people[m].priority for m in item.members) for item in items]
         self.officer_units = [sum(self.unit_of[roster.people[m].risk] for m in item.members) for item in items]
         self.medical = [sum(roster.people[m].medical_escort for m in item.members) for item in items]
+        # What no plan can exceed: every item that has an option placed.
+        self.placeable_priority = sum(p for p, item in zip(self.priority, items, strict=True) if item.options)
         self.capped_at = capped_destinations(roster.request.destinations)
         self._loads: dict[Option, Load] = {}
 

@@ -30,12 +30,11 @@ INFINITY = highspy.kHighsInf
 
 @dataclass
 class LinearModel:
-    """Columns (bounds, objective, integrality) and rows (compressed by row), added one at a time."""
+    """Columns (bounds, objective; all integer in a MIP) and rows (compressed by row), added one at a time."""
 
     col_lower: list[float] = field(default_factory=list)
     col_upper: list[float] = field(default_factory=list)
     col_cost: list[float] = field(default_factory=list)
-    integral: list[bool] = field(default_factory=list)
     row_lower: list[float] = field(default_factory=list)
     row_upper: list[float] = field(default_factory=list)
     starts: list[int] = field(default_factory=lambda: [0])
@@ -46,7 +45,6 @@ class LinearModel:
         self.col_lower.append(0.0)
         self.col_upper.append(upper)
         self.col_cost.append(cost)
-        self.integral.append(True)
         return len(self.col_cost) - 1
 
     def row(self, terms: dict[int, float], upper: float, lower: float = -INFINITY) -> None:
@@ -244,9 +242,7 @@ def run_highs(run: HighsRun) -> HighsResult:
     model.a_matrix_.index_ = np.array(lp.index, dtype=np.int32)
     model.a_matrix_.value_ = np.array(lp.value, dtype=np.float64)
     if not run.relax:
-        model.integrality_ = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in lp.integral
-        ]
+        model.integrality_ = [highspy.HighsVarType.kInteger] * len(lp.col_cost)
     with quiet_stdout():
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)

@@ -81,7 +81,7 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     if len(request.people) >= LP_BOUND_FROM_PEOPLE:
         lp_bound = priority_bound(loads, classes, LP_BOUND_SHARE * (settings.time_limit - elapsed(started)))
         if lp_bound is not None:
-            control.ceiling = min(control.ceiling, max(lp_bound, sum(loads.priority[i] for i in start.chosen)))
+            control.ceiling = min(control.ceiling, max(lp_bound, value(start)[0]))
     # The time limit covers the whole command: the solver gets what is left after reading the request,
     # less a share kept for assembling and checking the plan.
     budget = settings.time_limit - finishing_reserve(settings.time_limit, preparation) - elapsed(started)
@@ -121,10 +121,9 @@ def report_start(control: Control, start: Occupancy, started: float) -> int:
     bounds can: 608,001 against 25,938 on 40,000 people).
     """
     priority, _, cost = value(start)
-    loads = start.loads
-    ceiling = sum(p for p, item in zip(loads.priority, loads.items, strict=True) if item.options)
-    control.report(Progress(round(elapsed(started), 3), priority, max(ceiling, priority), -cost))
-    return max(ceiling, priority)
+    ceiling = max(start.loads.placeable_priority, priority)
+    control.report(Progress(round(elapsed(started), 3), priority, ceiling, -cost))
+    return ceiling
 
 
 def finishing_reserve(time_limit: float, preparation: float) -> float:

@@ -346,7 +346,7 @@ def solve_replan(
     # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
     first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, stakes)
     if first is None:
-        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
+        return Solution(dict(warm_start.chosen), loads.placeable_priority, False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
@@ -383,7 +383,7 @@ def solve_priority(
     go first to the items they keep where they were (a replan).
     """
     started = time.monotonic()
-    ceiling = _upper_bound(loads)
+    ceiling = loads.placeable_priority
     start = sum(loads.priority[item] for item in warm_start.chosen)
     if start >= ceiling:
         return dict(warm_start.chosen), ceiling, ceiling, True
@@ -429,7 +429,7 @@ def solve_cold(
     started = time.monotonic()
     first = solve_priority(loads, settings, warm_start, control, None, classes)
     if first is None:
-        return Solution(dict(warm_start.chosen), _upper_bound(loads), False)
+        return Solution(dict(warm_start.chosen), loads.placeable_priority, False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
@@ -479,8 +479,3 @@ class Timing:
 def _coarse(stakes: Stakes, loads: Loads) -> Stakes:
     """The stakes without change costs: only the frozen flights' forced items stay apart."""
     return Stakes(tuple(tuple(0 for _ in item.options) for item in loads.items), (0,) * len(loads.items), stakes.forced)
-
-
-def _upper_bound(loads: Loads) -> int:
-    """Every item that has an option placed: what no plan can exceed."""
-    return sum(priority for priority, item in zip(loads.priority, loads.items, strict=True) if item.options)
