@@ -22,17 +22,19 @@ class ItemClass:
     options: list[int] = field(default_factory=list)  # option positions, shared by every item of the class
 
 
-def classify(loads: Loads, stakes: Stakes | None = None, items: Iterable[int] | None = None) -> list[ItemClass]:
+def classify(
+    loads: Loads, stakes: Stakes | None = None, items: Iterable[int] | None = None, by_priority: bool = True
+) -> list[ItemClass]:
     """Group items whose every option, load, escort need, priority and (in a replan) change cost are the same.
 
-    Only `items` when given (in order), every item otherwise.
+    Only `items` when given (in order), every item otherwise; priority is left out without `by_priority`.
     """
     classes: dict[tuple[object, ...], ItemClass] = {}
     for index in range(len(loads.items)) if items is None else items:
         item = loads.items[index]
         shape = tuple((o.flight, o.deplane, tuple(sorted(o.boards))) for o in item.options)
         key: tuple[object, ...] = (
-            loads.priority[index],
+            loads.priority[index] if by_priority else 0,
             loads.size[index],
             loads.officer_units[index],
             loads.medical[index],

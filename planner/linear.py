@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from planner.capacity import Loads, Occupancy
+from planner.capacity import Loads, Occupancy, escorts_needed
 from planner.classes import ItemClass
 from planner.eligibility import Option
 
@@ -118,8 +118,10 @@ def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[
     medical = float(base.medical.get(flight, 0)) if base is not None else 0.0
     first = {t: model.classes[t[0]].items[0] for t in terms}
     for t in terms:
-        # The count's own bound times the flag, no wider than the seats: the tighter, the stronger the LP.
-        lp.row({model.take[t]: 1.0, used: -float(max(min(len(model.classes[t[0]].items), room), 0))}, 0.0)
+        # The count's own bound times the flag, no more than fit with their escorts and under the caps: the
+        # tighter, the stronger the LP.
+        most = most_aboard(model, loads, t, room)
+        lp.row({model.take[t]: 1.0, used: -float(most)}, 0.0)
     lp.row(
         {**{model.take[t]: float(loads.officer_units[first[t]]) for t in terms}, officers: -float(loads.officer_unit)},
         -units,
@@ -139,6 +141,27 @@ def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[
         lp.row({**aboard[segment], officers: 1.0, medics: 1.0, used: -float(room)}, -seated)
 
 
+def most_aboard(model: ClassColumns, loads: Loads, key: tuple[int, int], room: int) -> int:
+    """The most items of a class one flight can carry on an option: its count, the seats with escorts, the caps.
+
+    Every member is aboard on the segment before the stop they deplane at, and officers count everyone aboard.
+    """
+    c, position = key
+    item = model.classes[c].items[0]
+    option = loads.items[item].options[position]
+    size, units, medical = loads.size[item], loads.officer_units[item], loads.medical[item]
+    most = min(len(model.classes[c].items), max(room, 0) // size)
+    base = model.base
+    for destination in loads.capped_at.get(loads.load(option).deplane_airport, []):
+        cap = destination.max_people_per_flight
+        if cap is not None:
+            left = cap - (base.deplaned.get((destination.country, option.flight), 0) if base is not None else 0)
+            most = min(most, max(left, 0) // size)
+    while most > 0 and most * size + escorts_needed(loads, most * units, most * medical) > room:
+        most -= 1
+    return most
+
+
 def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
     """Rule 15: people deplaned per flight; flights per ISO week through a serving flag per flight."""
     per_flight: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
@@ -156,7 +179,10 @@ def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
     for (country, flight), people in per_flight.items():
         cap = caps[country].max_people_per_flight
         if cap is not None:
-            model.lp.row(people, cap - (base.deplaned.get((country, flight), 0) if base is not None else 0))
+            # Against the used flag, not a constant: a flight a fraction open carries no more than that fraction
+            # of the cap, which on capped countries is most of what the LP relaxation left open.
+            left = cap - (base.deplaned.get((country, flight), 0) if base is not None else 0)
+            model.lp.row({**people, model.used[flight]: -float(left)}, 0.0)
     for (country, week), flights in per_week.items():
         weekly = caps[country].max_flights_per_week
         served = base.week_flights.get((country, week), set()) if base is not None else set()
@@ -165,7 +191,9 @@ def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
         serving = {}
         for flight, people in sorted(flights.items()):
             serves = model.serves[(country, week, flight)] = model.lp.column(1.0)
-            model.lp.row({**people, serves: -float(loads.roster.flights[flight].seats)}, 0.0)
+            spec = loads.roster.flights[flight]
+            most = min(spec.seats - spec.reserved_seats, caps[country].max_people_per_flight or spec.seats)
+            model.lp.row({**people, serves: -float(max(most, 0))}, 0.0)
             if flight in served:
                 model.lp.col_lower[serves] = 1.0
             serving[serves] = 1.0

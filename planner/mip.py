@@ -52,6 +52,10 @@ class ClassMip:
     ) -> None:
         """`priority` is what the classes' items must keep placing; `base` holds the other items fixed."""
         self.loads = loads
+        if places_everyone(loads, classes, priority):
+            # Every item held placed: priority tells none apart. On 20,000 people, 1,507 classes instead of
+            # 2,136, and no symmetric columns for HiGHS to branch on.
+            classes = classify(loads, stakes, sorted(i for k in classes for i in k.items), by_priority=False)
         self.classes = classes
         self.stakes = stakes
         self.base = base
@@ -136,8 +140,7 @@ class ClassMip:
         full counts at once.
         """
         model, loads = self.columns, self.loads
-        everyone = sum(loads.priority[k.items[0]] * len(k.items) for k in model.classes if k.options)
-        if priority >= everyone:
+        if places_everyone(loads, model.classes, priority):
             for c, item_class in enumerate(model.classes):
                 if item_class.options:
                     count = float(len(item_class.items))
@@ -153,6 +156,11 @@ class ClassMip:
             if item_class.items[0] in stakes.forced:
                 count = float(len(item_class.items))
                 model.lp.row({model.take[(c, 0)]: 1.0}, count, count)
+
+
+def places_everyone(loads: Loads, classes: list[ItemClass], priority: int) -> bool:
+    """Whether placed priority `priority` leaves no item of the classes that has an option unplaced."""
+    return priority >= sum(loads.priority[i] for k in classes if k.options for i in k.items)
 
 
 def improve_by_windows(

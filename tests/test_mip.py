@@ -8,7 +8,7 @@ from planner.capacity import Loads
 from planner.classes import classify
 from planner.eligibility import Roster, assess
 from planner.greedy import plan_greedily
-from planner.linear import build_class_columns, start_values
+from planner.linear import HighsRun, build_class_columns, run_highs, start_values
 from planner.mip import (
     ClassMip,
     Level,
@@ -20,7 +20,7 @@ from planner.mip import (
 )
 from planner.replan import Stakes
 from planner.request import PlanRequest
-from tests.builders import build, direct_flight, flight, person
+from tests.builders import build, destination, direct_flight, flight, person
 from tests.test_properties import requests
 
 TOLERANCE = 1e-9
@@ -75,6 +75,45 @@ def cheapest(loads: Loads, priority: int) -> Level:
     level = mip.minimise(mip.cost(), 0, plan_greedily(loads).chosen, 10.0, lambda: False, lambda _: None)
     assert level is not None
     return level
+
+
+def test_a_flight_open_in_part_carries_no_more_than_that_part_of_the_cap() -> None:
+    # Eight alike, four a flight: two flights must fly. Bounded by the seats alone, the LP half-opened both.
+    people = [person(f"P-{n}") for n in range(8)]
+    flights = [flight("F-1", seats=100), flight("F-2", seats=100)]
+    request = build(people, flights, [destination(max_people_per_flight=4)])
+    loads = loads_of(request)
+    mip = ClassMip(loads, classify(loads), priority=8)
+    lp = mip.columns.lp
+    lp.col_cost = [0.0] * len(lp.col_cost)
+    for column, weight in mip.cost().items():
+        lp.col_cost[column] = weight
+    relaxed = run_highs(HighsRun(lp, False, 10.0, relax=True))
+    assert relaxed.objective is not None
+    assert round(relaxed.objective) == 2000
+
+
+def test_a_count_is_bounded_by_the_seats_its_escorts_leave() -> None:
+    # Five seats: four low-risk people and their officer at most, so six alike need both flights.
+    people = [person(f"P-{n}") for n in range(6)]
+    loads = loads_of(build(people, [flight("F-1", seats=5), flight("F-2", seats=5)]))
+    mip = ClassMip(loads, classify(loads), priority=6)
+    lp = mip.columns.lp
+    flag = {mip.columns.used[f] for f in (0, 1)}
+    linking = [
+        {lp.index[k]: lp.value[k] for k in range(lp.starts[row], lp.starts[row + 1])}
+        for row in range(len(lp.row_upper))
+    ]
+    bounds = [-row[column] for row in linking if len(row) == 2 for column in flag & row.keys()]
+    assert bounds == [4.0, 4.0]
+
+
+def test_priority_no_longer_splits_classes_once_everyone_is_held_placed() -> None:
+    people = [person("P-1", priority=1), person("P-2", priority=3)]
+    loads = loads_of(build(people))
+    assert len(classify(loads)) == 2
+    assert len(ClassMip(loads, classify(loads), priority=4).classes) == 1
+    assert len(ClassMip(loads, classify(loads), priority=3).classes) == 2
 
 
 def test_a_cancelled_level_keeps_the_start() -> None:
