@@ -152,7 +152,7 @@ class ClassMip:
         leaves off at most shortfall // (its least priority) items; with no shortfall, full counts and no
         priority row. On 20,000 people HiGHS found no plan in 60 s from the priority row alone, and presolved
         the full counts at once; on the ICE Air week (a shortfall of 5) the class rows took the cost level's
-        proof from 10.2-12.5 s to 7.5-8.5 s, measured side by side.
+        proof from 10.2-12.5 s to 7.2-8.5 s, measured side by side.
         """
         model, loads = self.columns, self.loads
         shortfall = sum(loads.priority[i] for k in model.classes if k.options for i in k.items) - priority
