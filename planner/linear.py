@@ -158,15 +158,18 @@ def most_aboard(model: ClassColumns, loads: Loads, key: tuple[int, int], room: i
     option = loads.items[item].options[position]
     size, units, medical = loads.size[item], loads.officer_units[item], loads.medical[item]
     most = min(len(model.classes[c].items), max(room, 0) // size)
-    base = model.base
     for destination in loads.capped_at.get(loads.load(option).deplane_airport, []):
         cap = destination.max_people_per_flight
         if cap is not None:
-            left = cap - (base.deplaned.get((destination.country, option.flight), 0) if base is not None else 0)
-            most = min(most, max(left, 0) // size)
+            most = min(most, max(cap - deplaned_before(model, destination.country, option.flight), 0) // size)
     while most > 0 and most * size + escorts_needed(loads, most * units, most * medical) > room:
         most -= 1
     return most
+
+
+def deplaned_before(model: ClassColumns, country: str, flight: int) -> int:
+    """People the fixed items of `base` deplane in the country from the flight (0 without a base)."""
+    return model.base.deplaned.get((country, flight), 0) if model.base is not None else 0
 
 
 def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
@@ -188,7 +191,7 @@ def add_cap_rows(model: ClassColumns, loads: Loads) -> None:
         if cap is not None:
             # Against the used flag, not a constant: a flight a fraction open carries no more than that fraction
             # of the cap, which on capped countries is most of what the LP relaxation left open.
-            left = cap - (base.deplaned.get((country, flight), 0) if base is not None else 0)
+            left = cap - deplaned_before(model, country, flight)
             model.lp.row({**people, model.used[flight]: -float(left)}, 0.0)
     for (country, week), flights in per_week.items():
         weekly = caps[country].max_flights_per_week

@@ -322,49 +322,40 @@ def solve(
 ) -> Solution:
     """Maximise placed priority, then (replanning) minimise changes, then minimise cost, each level kept by the next.
 
+    Placed priority by CP-SAT (unless the warm start places every item), the later levels by HiGHS on the
+    class model (planner/mip.py), two weeks of flights at a time on large models.
     Never worse than the warm start, which must be a plan of the same rules (frozen flights included).
     `classes` are those of `stakes` (computed here when not given).
     """
-    control = control or Control()
-    if stakes is None:
-        return solve_cold(loads, settings, warm_start, control, classes or classify(loads))
-    return solve_replan(loads, settings, warm_start, control, stakes, classes or classify(loads, stakes))
-
-
-def solve_replan(
-    loads: Loads,
-    settings: SolveSettings,
-    warm_start: Occupancy,
-    control: Control,
-    stakes: Stakes,
-    classes: list[ItemClass],
-) -> Solution:
-    """Placed priority by CP-SAT on the cold model's classes (unless the warm start places every item), then
-    changes and cost by HiGHS on the replan's own classes, each level held by the next."""
     started = time.monotonic()
-    # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
-    # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
-    first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, stakes)
+    control = control or Control()
+    classes = classes or classify(loads, stakes)
+    if stakes is None:
+        first = solve_priority(loads, settings, warm_start, control, None, classes)
+    else:
+        # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
+        # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
+        first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, stakes)
     if first is None:
         return Solution(dict(warm_start.chosen), loads.placeable_priority, False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
     report = progress_reporter(control, started, best, bound)
-    left = settings.time_limit - (time.monotonic() - started)
     if is_large(classes, settings):
+        left = settings.time_limit - (time.monotonic() - started)
         windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report, stakes)
         return Solution(windowed.chosen, bound, False)
     mip = ClassMip(loads, classes, best, stakes)
-    terms, constant = mip.changes()
-    changes = mip.minimise(terms, constant, chosen, left * CHANGES_SHARE, lambda: control.is_cancelled, report)
-    if changes is None:
-        return Solution(chosen, bound, False)
-    left = settings.time_limit - (time.monotonic() - started)
-    cost = mip.minimise(mip.cost(), 0, changes.chosen, left, lambda: control.is_cancelled, report)
-    if cost is None:
-        return Solution(changes.chosen, bound, False)
-    return Solution(cost.chosen, bound, proven and changes.proven and cost.proven)
+    levels = [(*mip.changes(), CHANGES_SHARE)] if stakes is not None else []
+    levels.append((mip.cost(), 0, 1.0))
+    for objective, constant, share in levels:
+        left = settings.time_limit - (time.monotonic() - started)
+        level = mip.minimise(objective, constant, chosen, left * share, lambda: control.is_cancelled, report)
+        if level is None:
+            return Solution(chosen, bound, False)
+        chosen, proven = level.chosen, proven and level.proven
+    return Solution(chosen, bound, proven)
 
 
 def solve_priority(
@@ -387,7 +378,8 @@ def solve_priority(
     start = sum(loads.priority[item] for item in warm_start.chosen)
     if start >= ceiling:
         return dict(warm_start.chosen), ceiling, ceiling, True
-    if is_large(classes if classes is not None else classify(loads, stakes), settings):
+    classes = classes if classes is not None else classify(loads, stakes)
+    if is_large(classes, settings):
         # On 100,000 people CP-SAT found no better plan than the warm start in 300 s.
         return dict(warm_start.chosen), start, ceiling, False
     model = build_model(loads, stakes, classes, control)
@@ -420,29 +412,6 @@ def progress_reporter(control: Control, started: float, priority: int, bound: in
         control.report(Progress(round(time.monotonic() - started, 3), priority, bound, cost))
 
     return report
-
-
-def solve_cold(
-    loads: Loads, settings: SolveSettings, warm_start: Occupancy, control: Control, classes: list[ItemClass]
-) -> Solution:
-    """Placed priority by CP-SAT, then the cost level by HiGHS (planner/mip.py) with that priority held."""
-    started = time.monotonic()
-    first = solve_priority(loads, settings, warm_start, control, None, classes)
-    if first is None:
-        return Solution(dict(warm_start.chosen), loads.placeable_priority, False)
-    chosen, best, bound, proven = first
-    if control.is_cancelled or not chosen:
-        return Solution(chosen, bound, proven and not control.is_cancelled)
-    left = settings.time_limit - (time.monotonic() - started)
-    report = progress_reporter(control, started, best, bound)
-    if is_large(classes, settings):
-        windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report)
-        return Solution(windowed.chosen, bound, False)
-    mip = ClassMip(loads, classes, best)
-    cost = mip.minimise(mip.cost(), 0, chosen, left, lambda: control.is_cancelled, report)
-    if cost is None:
-        return Solution(chosen, bound, False)
-    return Solution(cost.chosen, bound, proven and cost.proven)
 
 
 @dataclass(frozen=True)
