@@ -188,8 +188,9 @@ def improve_by_windows(
     should_stop: Callable[[], bool],
     on_improved: Callable[[int], None],
     stakes: Stakes | None = None,
+    flights: set[int] | None = None,
 ) -> Level:
-    """The levels after priority on a plan too large for one MIP, two weeks of flights at a time, the rest fixed.
+    """The levels after priority on a plan too large for one MIP, two weeks of `flights` at a time, the rest fixed.
 
     Each window frees the items on its flights and the unplaced ones that could take them, lets them
     choose among the window's flights only, keeps their placed priority and minimises (a replan's changes,
@@ -198,7 +199,8 @@ def improve_by_windows(
     left 200,000 columns: most people may fly any week after they are ready.
     """
     deadline = time.monotonic() + time_limit
-    weeks = week_windows(loads)
+    weeks = [week & flights for week in week_windows(loads)] if flights is not None else week_windows(loads)
+    weeks = [week for week in weeks if week]
     windows = [weeks[w] | weeks[w + 1] for w in range(len(weeks) - 1)] or weeks
     best = dict(chosen)
     score = plan_score(loads, best, stakes)

@@ -14,12 +14,13 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from planner.capacity import Loads, Occupancy
 from planner.classes import Counts, ItemClass, classify, expand, expand_keeping
+from planner.components import split_components
 from planner.eligibility import Option
 from planner.mip import ClassMip, improve_by_windows
 from planner.replan import Stakes
@@ -63,6 +64,8 @@ class Control:
         self._solver: cp_model.CpSolver | None = None
         self._cancelled = False
         self.ceiling: int | None = None
+        # What the parts of the plan not being solved add to a report (priority, bound, cost): solve() sets it.
+        self.offset: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def is_cancelled(self) -> bool:
@@ -88,8 +91,15 @@ class Control:
                 self._solver = None
 
     def report(self, progress: Progress) -> None:
-        """Pass a plan on, its priority bound no looser than one proven elsewhere (`ceiling`, the LP's)."""
+        """Pass a plan on, the other parts' figures added, its priority bound no looser than `ceiling` (the LP's)."""
         if self.on_progress is not None:
+            priority, bound, cost = self.offset
+            progress = Progress(
+                progress.elapsed_seconds,
+                progress.placed_priority + priority,
+                progress.placed_priority_bound + bound,
+                None if progress.cost is None else progress.cost + cost,
+            )
             if self.ceiling is not None and progress.placed_priority_bound > self.ceiling:
                 bound = max(self.ceiling, progress.placed_priority)
                 progress = Progress(progress.elapsed_seconds, progress.placed_priority, bound, progress.cost)
@@ -322,29 +332,98 @@ def solve(
 ) -> Solution:
     """Maximise placed priority, then (replanning) minimise changes, then minimise cost, each level kept by the next.
 
-    Placed priority by CP-SAT (unless the warm start places every item), the later levels by HiGHS on the
-    class model (planner/mip.py), two weeks of flights at a time on large models.
+    Each independent part of the plan (planner/components.py) is solved on its own, smallest first, within
+    its share of the time left by its option columns: time a small part does not use passes to the larger
+    ones. The plan is optimal when every part is, and its priority bound is the sum of theirs.
     Never worse than the warm start, which must be a plan of the same rules (frozen flights included).
     `classes` are those of `stakes` (computed here when not given).
     """
     started = time.monotonic()
     control = control or Control()
-    classes = classes or classify(loads, stakes)
+    parts = sorted(split_components(loads, classes or classify(loads, stakes)), key=columns)
+    outcomes = [part_outcome(loads, part, warm_start.chosen) for part in parts]
+    chosen = dict(warm_start.chosen)
+    proven = True
+    for index, part in enumerate(parts):
+        if control.is_cancelled:
+            proven = False
+            break
+        control.offset = offset_of(outcomes, index)
+        left = settings.time_limit - (time.monotonic() - started)
+        share = columns(part) / sum(columns(later) for later in parts[index:])
+        part_settings = replace(settings, time_limit=max(left * share, 0.01))
+        solution = solve_part(loads, part_settings, restrict(warm_start, part), control, stakes, part)
+        for item_class in part:
+            for item in item_class.items:
+                chosen.pop(item, None)
+        chosen.update(solution.chosen)
+        outcomes[index] = part_outcome(loads, part, solution.chosen, solution.placed_priority_bound)
+        proven = proven and solution.is_optimal
+    control.offset = (0, 0, 0)
+    return Solution(chosen, sum(bound for _, bound, _ in outcomes), proven)
+
+
+def columns(part: list[ItemClass]) -> int:
+    """A part's size as the solver sees it: its option columns."""
+    return sum(len(item_class.options) for item_class in part)
+
+
+def part_outcome(
+    loads: Loads, part: list[ItemClass], chosen: dict[int, Option], bound: int | None = None
+) -> tuple[int, int, int]:
+    """A part's placed priority, its bound (every item with an option placed unless given) and its flights' cost."""
+    items = [item for item_class in part for item in item_class.items]
+    priority = sum(loads.priority[item] for item in items if item in chosen)
+    flights = {chosen[item].flight for item in items if item in chosen}
+    ceiling = sum(loads.priority[item] for item in items)
+    return priority, ceiling if bound is None else bound, sum(loads.roster.flights[f].cost for f in flights)
+
+
+def offset_of(outcomes: list[tuple[int, int, int]], index: int) -> tuple[int, int, int]:
+    """What every part but one adds to a progress report: priority, bound, cost."""
+    others = outcomes[:index] + outcomes[index + 1 :]
+    return sum(o[0] for o in others), sum(o[1] for o in others), sum(o[2] for o in others)
+
+
+def restrict(occupancy: Occupancy, part: list[ItemClass]) -> Occupancy:
+    """The plan of a part's items alone."""
+    found = Occupancy(occupancy.loads)
+    for item in sorted(item for item_class in part for item in item_class.items if item in occupancy.chosen):
+        found.add(item, occupancy.chosen[item])
+    return found
+
+
+def solve_part(
+    loads: Loads,
+    settings: SolveSettings,
+    warm_start: Occupancy,
+    control: Control,
+    stakes: Stakes | None,
+    classes: list[ItemClass],
+) -> Solution:
+    """Every level on one independent part: its classes and its warm start, nothing of the other parts.
+
+    Placed priority by CP-SAT (unless the warm start places every item), the later levels by HiGHS on the
+    class model (planner/mip.py), two weeks of flights at a time on large models.
+    """
+    started = time.monotonic()
+    items = sorted(item for item_class in classes for item in item_class.items)
     if stakes is None:
-        first = solve_priority(loads, settings, warm_start, control, None, classes)
+        first = solve_priority(loads, settings, warm_start, control, None, classes, items)
     else:
         # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
         # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
-        first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, stakes)
+        first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, items, stakes)
     if first is None:
-        return Solution(dict(warm_start.chosen), loads.placeable_priority, False)
+        return Solution(dict(warm_start.chosen), sum(loads.priority[item] for item in items), False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
     report = progress_reporter(control, started, best, bound)
     if is_large(classes, settings):
         left = settings.time_limit - (time.monotonic() - started)
-        windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report, stakes)
+        flights = {loads.items[k.items[0]].options[p].flight for k in classes for p in k.options}
+        windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report, stakes, flights)
         return Solution(windowed.chosen, bound, False)
     mip = ClassMip(loads, classes, best, stakes)
     levels = [(*mip.changes(), CHANGES_SHARE)] if stakes is not None else []
@@ -365,20 +444,21 @@ def solve_priority(
     control: Control,
     stakes: Stakes | None,
     classes: list[ItemClass] | None,
+    items: list[int],
     keeping: Stakes | None = None,
 ) -> tuple[dict[int, Option], int, int, bool] | None:
-    """The priority level by CP-SAT: the plan, its priority, the proven bound and whether it is optimal.
+    """The priority level of the items by CP-SAT: the plan, its priority, the proven bound and whether it is optimal.
 
     Skipped when the warm start already places every item that has an option: nothing can beat that.
     None when cancelled while building the model. With `keeping`, the counts
     go first to the items they keep where they were (a replan).
     """
     started = time.monotonic()
-    ceiling = loads.placeable_priority
+    ceiling = sum(loads.priority[item] for item in items if loads.items[item].options)
     start = sum(loads.priority[item] for item in warm_start.chosen)
     if start >= ceiling:
         return dict(warm_start.chosen), ceiling, ceiling, True
-    classes = classes if classes is not None else classify(loads, stakes)
+    classes = classes if classes is not None else classify(loads, stakes, items)
     if is_large(classes, settings):
         # On 100,000 people CP-SAT found no better plan than the warm start in 300 s.
         return dict(warm_start.chosen), start, ceiling, False
