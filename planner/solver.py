@@ -1,10 +1,11 @@
-"""The CP-SAT model of rules 13-16, the placed-priority level, and the order of the levels; imports ortools alone.
+"""The CP-SAT model of rules 13-16, the placed-priority level, the order of levels and parts; imports ortools alone.
 
 Interchangeable items (same options, loads and priority) are merged into classes with an integer
 count per option, so a thousand identical single travellers cost one variable per option, not a
 thousand; `expand` (planner/classes.py) turns counts back into named items deterministically.
 Placed priority is CP-SAT's, unless the repaired warm start already places every item that has an
 option; a replan's changes and the cost come after it, by HiGHS on the same class model (planner/mip.py).
+Each independent part of the plan (planner/components.py) goes through the levels on its own.
 """
 
 from __future__ import annotations
