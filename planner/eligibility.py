@@ -88,6 +88,17 @@ class Roster:
             tables.append(dict(table))
         return tables
 
+    @cached_property
+    def distance(self) -> list[float]:
+        """Per flight: seconds between its first departure and `as_of`, either way (how near a diagnosis finds it)."""
+        as_of = self.request.as_of
+        return [abs((flight.first_depart - as_of).total_seconds()) for flight in self.flights]
+
+    @cached_property
+    def nearest_flights(self) -> list[int]:
+        """Every flight, nearest `as_of` first, ties in request order."""
+        return sorted(range(len(self.flights)), key=lambda f: (self.distance[f], f))
+
     def destination(self, person: Person) -> Destination | None:
         return self.destination_of.get(person.nationality)
 
@@ -528,12 +539,12 @@ def rank_flights(roster: Roster, failures_at: dict[tuple[int, int], list[str]]) 
     for (f, d), failures in failures_at.items():
         # A stop that is not even an arrival airport of every member is the least useful thing to report.
         score = (sum(fail.startswith("rule 8") for fail in failures), len(failures))
-        ranked.append((score, _distance(roster, f), f, d))
+        ranked.append((score, roster.distance[f], f, d))
     ranked.sort()
     best: dict[int, int | None] = {}
     for _, _, f, d in ranked:
         best.setdefault(f, d)
-    others = sorted((f for f in range(len(roster.flights)) if f not in best), key=lambda f: (_distance(roster, f), f))
+    others = [f for f in roster.nearest_flights if f not in best]
     return [*best.items(), *((f, None) for f in others)]
 
 
@@ -566,10 +577,6 @@ def _destination_of(roster: Roster, member: int) -> Destination:
     destination = roster.destination(roster.people[member])
     assert destination is not None
     return destination
-
-
-def _distance(roster: Roster, flight: int) -> float:
-    return abs((roster.flights[flight].first_depart - roster.request.as_of).total_seconds())
 
 
 def arrival_airports(roster: Roster, members: Sequence[int]) -> list[str]:
