@@ -187,6 +187,14 @@ def test_windows_improve_the_whole_plan_pass_after_pass() -> None:
     assert reported == [4000]
 
 
+def test_windows_over_some_flights_leave_the_others_alone() -> None:
+    # F-2 (index 1), the cheaper flight of week one, is not among the flights given: nobody may move there.
+    loads = two_weeks()
+    start = {item: loads.items[item].options[0] for item in range(3)}
+    level = improve_by_windows(loads, start, 10.0, lambda: False, lambda _: None, flights={0, 2})
+    assert level.chosen == start
+
+
 def test_a_windows_stakes_follow_the_options_it_keeps() -> None:
     stakes = Stakes(move=((0, 1, 1), (1, 0), (0, 1)), drop=(2, 2, 0), forced=frozenset({0, 2}))
     # Item 0 keeps its frozen option and its third; item 1 is outside the window; item 2 loses its frozen option.
