@@ -75,7 +75,8 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
         repair(start, greedy_order(loads), stakes.forced)
     preparation = elapsed(started)
     control = control or Control()
-    control.ceiling = report_start(control, start, started)
+    control.started = started
+    control.ceiling = report_start(control, start)
     classes = classify(loads, stakes)
     lp_bound = None
     if len(request.people) >= LP_BOUND_FROM_PEOPLE:
@@ -113,7 +114,7 @@ def elapsed(started: float) -> float:
     return time.monotonic() - started
 
 
-def report_start(control: Control, start: Occupancy, started: float) -> int:
+def report_start(control: Control, start: Occupancy) -> int:
     """The warm start as the first plan the caller hears of: a checker-clean plan exists from here on.
 
     Reported before the LP bound is computed (seconds on 100,000 people), so its bound is every item
@@ -122,7 +123,7 @@ def report_start(control: Control, start: Occupancy, started: float) -> int:
     """
     priority, _, cost = value(start)
     ceiling = max(start.loads.placeable_priority, priority)
-    control.report(Progress(round(elapsed(started), 3), priority, ceiling, -cost))
+    control.report(Progress(control.elapsed(), priority, ceiling, -cost))
     return ceiling
 
 

@@ -37,6 +37,9 @@ CHANGES_SHARE = 0.6
 # cost level a week of flights at a time (whole, it spent 421 s in presolve). On 20,000 people (19,226
 # columns) HiGHS presolves the whole model in about 2 s.
 WINDOWS_FROM_COLUMNS = 60_000
+# The least time a part of the plan gets (if that much is left), however few its columns: a share of a few
+# milliseconds would leave a small part's proof to the machine's load.
+MIN_PART_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,14 @@ class Control:
         self._solver: cp_model.CpSolver | None = None
         self._cancelled = False
         self.ceiling: int | None = None
+        # Reports count their elapsed seconds from here: make_plan sets it to when the request was parsed.
+        self.started = time.monotonic()
         # What the parts of the plan not being solved add to a report (priority, bound, cost): solve() sets it.
         self.offset: tuple[int, int, int] = (0, 0, 0)
+
+    def elapsed(self) -> float:
+        """Seconds since `started`, as reports give them."""
+        return round(time.monotonic() - self.started, 3)
 
     @property
     def is_cancelled(self) -> bool:
@@ -110,11 +119,10 @@ class Control:
 class Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each improving plan of a phase: placed priority, its bound and cost so far."""
 
-    def __init__(self, model: Model, control: Control, started: float, bound: int | None = None) -> None:
+    def __init__(self, model: Model, control: Control, bound: int | None = None) -> None:
         super().__init__()
         self.model = model
         self.control = control
-        self.started = started
         self.bound = bound  # phase 2 keeps phase 1's bound on priority
 
     def on_solution_callback(self) -> None:
@@ -124,7 +132,7 @@ class Reporter(cp_model.CpSolverSolutionCallback):
         )
         cost = sum(model.loads.roster.flights[f].cost for f, used in model.used.items() if self.boolean_value(used))
         bound = self.bound if self.bound is not None else math.floor(self.best_objective_bound + 1e-6)
-        self.control.report(Progress(round(time.monotonic() - self.started, 3), priority, max(bound, priority), cost))
+        self.control.report(Progress(self.control.elapsed(), priority, max(bound, priority), cost))
 
 
 @dataclass(frozen=True)
@@ -342,18 +350,21 @@ def solve(
     started = time.monotonic()
     control = control or Control()
     parts = sorted(split_components(loads, classes or classify(loads, stakes)), key=columns)
+    # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
+    # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
+    coarse = _coarse(stakes, loads) if stakes is not None else None
     outcomes = [part_outcome(loads, part, warm_start.chosen) for part in parts]
     chosen = dict(warm_start.chosen)
     proven = True
     for index, part in enumerate(parts):
-        if control.is_cancelled:
-            proven = False
+        left = settings.time_limit - (time.monotonic() - started)
+        if control.is_cancelled or left <= 0:
+            proven = False  # the parts left keep the warm start
             break
         control.offset = offset_of(outcomes, index)
-        left = settings.time_limit - (time.monotonic() - started)
         share = columns(part) / sum(columns(later) for later in parts[index:])
-        part_settings = replace(settings, time_limit=max(left * share, 0.01))
-        solution = solve_part(loads, part_settings, restrict(warm_start, part), control, stakes, part)
+        part_settings = replace(settings, time_limit=min(max(left * share, MIN_PART_SECONDS), left))
+        solution = solve_part(loads, part_settings, restrict(warm_start, part), control, stakes, coarse, part)
         for item_class in part:
             for item in item_class.items:
                 chosen.pop(item, None)
@@ -400,38 +411,39 @@ def solve_part(
     warm_start: Occupancy,
     control: Control,
     stakes: Stakes | None,
+    coarse: Stakes | None,
     classes: list[ItemClass],
 ) -> Solution:
     """Every level on one independent part: its classes and its warm start, nothing of the other parts.
 
-    Placed priority by CP-SAT (unless the warm start places every item), the later levels by HiGHS on the
-    class model (planner/mip.py), two weeks of flights at a time on large models.
+    Placed priority by CP-SAT (unless the warm start places every item; a replan's on the `coarse` stakes'
+    classes), the later levels by HiGHS on the class model (planner/mip.py), two weeks of flights at a time
+    on large models.
     """
     started = time.monotonic()
     items = sorted(item for item_class in classes for item in item_class.items)
     if stakes is None:
         first = solve_priority(loads, settings, warm_start, control, None, classes, items)
     else:
-        # Placed priority does not read change costs: a replan solves it on the cold model's coarser classes
-        # (on 20,000 people, seed 0, the replan's own classes left CP-SAT without a plan in 30 s).
-        first = solve_priority(loads, settings, warm_start, control, _coarse(stakes, loads), None, items, stakes)
+        first = solve_priority(loads, settings, warm_start, control, coarse, None, items, stakes)
     if first is None:
         return Solution(dict(warm_start.chosen), sum(loads.priority[item] for item in items), False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
-    report = progress_reporter(control, started, best, bound)
+    report = progress_reporter(control, best, bound)
     if is_large(classes, settings):
         left = settings.time_limit - (time.monotonic() - started)
         flights = {loads.items[k.items[0]].options[p].flight for k in classes for p in k.options}
         windowed = improve_by_windows(loads, chosen, left, lambda: control.is_cancelled, report, stakes, flights)
         return Solution(windowed.chosen, bound, False)
     mip = ClassMip(loads, classes, best, stakes)
-    levels = [(*mip.changes(), CHANGES_SHARE)] if stakes is not None else []
-    levels.append((mip.cost(), 0, 1.0))
-    for objective, constant, share in levels:
+    # A replan's change count is no cost: its improving plans are reported with the cost unknown.
+    levels = [(*mip.changes(), CHANGES_SHARE, lambda _: report(None))] if stakes is not None else []
+    levels.append((mip.cost(), 0, 1.0, report))
+    for objective, constant, share, on_improved in levels:
         left = settings.time_limit - (time.monotonic() - started)
-        level = mip.minimise(objective, constant, chosen, left * share, lambda: control.is_cancelled, report)
+        level = mip.minimise(objective, constant, chosen, left * share, lambda: control.is_cancelled, on_improved)
         if level is None:
             return Solution(chosen, bound, False)
         chosen, proven = level.chosen, proven and level.proven
@@ -486,11 +498,11 @@ def is_large(classes: list[ItemClass], settings: SolveSettings) -> bool:
     return sum(len(item_class.options) for item_class in classes) > settings.windows_from_columns
 
 
-def progress_reporter(control: Control, started: float, priority: int, bound: int) -> Callable[[int], None]:
+def progress_reporter(control: Control, priority: int, bound: int) -> Callable[[int | None], None]:
     """Reports a later level's improving plans: placed priority stays as the first level left it."""
 
-    def report(cost: int) -> None:
-        control.report(Progress(round(time.monotonic() - started, 3), priority, bound, cost))
+    def report(cost: int | None) -> None:
+        control.report(Progress(control.elapsed(), priority, bound, cost))
 
     return report
 
@@ -522,7 +534,7 @@ class Timing:
         # Building the model of 100,000 people takes seconds of the budget too.
         left = self.settings.time_limit - (time.monotonic() - self.started)
         solver = new_solver(self.settings, left * share)
-        status = self.control.run(solver, model.cp, Reporter(model, self.control, self.started, bound))
+        status = self.control.run(solver, model.cp, Reporter(model, self.control, bound))
         return solver, status
 
 

@@ -113,3 +113,5 @@ def test_progress_reports_the_whole_plan_while_one_part_is_solved() -> None:
     assert len(seen) > 1
     # The part being solved reports its own figures plus the other part's.
     assert {(p.placed_priority, p.placed_priority_bound) for p in seen} == {(8, 8)}
+    # One clock for the whole plan: a part's reports do not start again from zero.
+    assert [p.elapsed_seconds for p in seen] == sorted(p.elapsed_seconds for p in seen)

@@ -20,7 +20,7 @@ from planner.plan import ChangeKind, Plan
 from planner.planning import make_plan
 from planner.replan import Baseline, Stakes
 from planner.request import PlanRequest
-from planner.solver import SolveSettings
+from planner.solver import Control, Progress, SolveSettings
 from tests import test_properties as random_rosters
 from tests.builders import destination, direct_flight, flight, person, request_dict
 
@@ -64,6 +64,17 @@ def test_an_unchanged_request_changes_nothing() -> None:
     assert again.changes == ()
     assert again.change_summary is not None
     assert again.change_summary.model_dump() == {"added": 0, "moved": 0, "dropped": 0, "unchanged": 2}
+
+
+def test_a_replans_progress_never_reports_a_change_count_as_cost() -> None:
+    raw = request_dict(people=[person("P-1"), person("P-2")], flights=[flight("F-1"), later_flight()])
+    first = plan_of(raw)
+    request = parse_request(json.dumps({**raw, "previous": {"plan": json.loads(first.to_json())}}))
+    seen: list[Progress] = []
+    again = make_plan(request, SETTINGS, Control(seen.append))
+    # Nothing changes: every cost reported is the flights' (or unknown while changes are minimised), never 0.
+    assert {p.cost for p in seen} <= {None, again.objective.cost}
+    assert again.objective.cost == first.objective.cost
 
 
 def test_a_first_plan_has_no_changes_in_its_json() -> None:
