@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from planner.capacity import Loads
@@ -9,10 +10,11 @@ from planner.checker import check_plan
 from planner.classes import classify
 from planner.components import split_components
 from planner.eligibility import Roster, assess
+from planner.parsing import parse_request
 from planner.planning import make_plan
 from planner.request import PlanRequest
 from planner.solver import Control, Progress, SolveSettings
-from tests.builders import build, destination, direct_flight, person
+from tests.builders import build, destination, direct_flight, person, request_dict
 
 
 def honduran(pid: str, **overrides: Any) -> dict[str, Any]:
@@ -115,3 +117,26 @@ def test_progress_reports_the_whole_plan_while_one_part_is_solved() -> None:
     assert {(p.placed_priority, p.placed_priority_bound) for p in seen} == {(8, 8)}
     # One clock for the whole plan: a part's reports do not start again from zero.
     assert [p.elapsed_seconds for p in seen] == sorted(p.elapsed_seconds for p in seen)
+
+
+def test_a_replan_keeps_a_frozen_part_as_it_was_and_replans_the_other() -> None:
+    # GUA-1 leaves on 3 December and is frozen by then; TGU-1 leaves on 4 December and is not.
+    tgu = [
+        {"airport": "AEX", "depart": "2026-12-04T07:00:00-06:00"},
+        {"airport": "TGU", "arrive": "2026-12-04T10:45:00-06:00"},
+    ]
+    flights = [direct_flight("GUA-1", seats=2), direct_flight("TGU-1", stops=tgu)]
+    destinations = [destination(), destination("HND", arrival_airports=["TGU"])]
+    raw = request_dict([person("G-1"), honduran("H-1"), honduran("H-2")], flights, destinations)
+    first = make_plan(parse_request(json.dumps(raw)), SolveSettings(time_limit=10))
+    # Now a Guatemalan of higher priority arrives, and H-1 has a stay of removal.
+    people = [person("G-1"), person("G-2", priority=9), honduran("H-1", holds=[{"kind": "stay_of_removal"}])]
+    previous = {"plan": json.loads(first.to_json()), "freeze_before": "2026-12-03T08:00:00-06:00"}
+    request = parse_request(json.dumps({**raw, "people": [*people, honduran("H-2")], "previous": previous}))
+    again = make_plan(request, SolveSettings(time_limit=10))
+    assert check_plan(request, again) == []
+    assert again.status == "optimal"
+    on = {p.person_id: m.flight_id for m in again.manifests for p in m.passengers}
+    assert on == {"G-1": "GUA-1", "H-2": "TGU-1"}  # the frozen flight gains nobody, even of higher priority
+    assert again.changes is not None
+    assert {(c.person_id, c.change.value) for c in again.changes} == {("H-1", "dropped")}
