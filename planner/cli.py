@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,6 +17,9 @@ from planner.exports import Format
 from planner.parsing import RequestError, format_loc, parse_request
 from planner.plan import Plan
 from planner.request import PlanRequest, Previous
+
+if TYPE_CHECKING:
+    from planner.solver import Progress  # ortools takes seconds to import: only `plan` needs it
 
 __all__ = ["main"]
 
@@ -52,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0, metavar="N")
     plan.add_argument(
         "--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)"
+    )
+    plan.add_argument(
+        "--progress", action="store_true", help="print each better plan found (time, priority, bound, cost) on stderr"
     )
     add_replan_arguments(plan)
     plan.set_defaults(run=run_plan)
@@ -186,14 +193,25 @@ def write_bytes(data: bytes, out: Path | None) -> None:
 def run_plan(args: argparse.Namespace) -> int:
     # Imported here: ortools takes seconds to import, which the other commands skip.
     from planner.planning import make_plan
-    from planner.solver import SolveSettings
+    from planner.solver import Control, SolveSettings
 
     request = read_replan_request(args)
     settings = SolveSettings(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
-    plan = make_plan(request, settings)
+    plan = make_plan(request, settings, Control(print_progress) if args.progress else None)
     write_text(plan.to_json() + "\n", args.out)
     print(summarize(plan), file=sys.stderr)
     return EXIT_OK
+
+
+def print_progress(progress: Progress) -> None:
+    """One line per better plan, as the solve finds it: long national runs show how they go."""
+    cost = "-" if progress.cost is None else f"{progress.cost:,}"
+    print(
+        f"{progress.elapsed_seconds:8.1f} s  priority {progress.placed_priority:,} of at most "
+        f"{progress.placed_priority_bound:,}  cost {cost}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def read_replan_request(args: argparse.Namespace) -> PlanRequest:

@@ -72,6 +72,7 @@ class Control:
         self.started = time.monotonic()
         # What the parts of the plan not being solved add to a report (priority, bound, cost): solve() sets it.
         self.offset: tuple[int, int, int] = (0, 0, 0)
+        self._last: tuple[int, int, int | None] | None = None  # the figures of the report last passed on
 
     def elapsed(self) -> float:
         """Seconds since `started`, as reports give them."""
@@ -113,6 +114,10 @@ class Control:
             if self.ceiling is not None and progress.placed_priority_bound > self.ceiling:
                 bound = max(self.ceiling, progress.placed_priority)
                 progress = Progress(progress.elapsed_seconds, progress.placed_priority, bound, progress.cost)
+            figures = (progress.placed_priority, progress.placed_priority_bound, progress.cost)
+            if figures == self._last:
+                return  # HiGHS reports each part's start again, and a part may improve nothing the whole plan shows
+            self._last = figures
             self.on_progress(progress)
 
 

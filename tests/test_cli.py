@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import person, request_dict
+from tests.builders import flight, person, request_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "fixtures" / "contract-example.json"
@@ -56,6 +56,24 @@ def test_plan_writes_json_to_stdout_and_a_summary_to_stderr() -> None:
     for line in ("status          optimal", "placed          3 / 8 people", "priority        4 placed, bound 4",
                  "flights used    1", "cost            40000", "LEGAL_HOLD"):  # fmt: skip
         assert line in result.stderr
+
+
+def test_progress_prints_each_better_plan_on_stderr_and_leaves_stdout_to_the_plan(tmp_path: Path) -> None:
+    # A first fit puts P-1 (and an officer) on the cheap small flight and P-2 and P-3 on the big one.
+    raw = request_dict(
+        [person(f"P-{i}") for i in (1, 2, 3)],
+        [flight("F-1", cost=1000, seats=2), flight("F-2", cost=1500)],
+    )
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(raw))
+    result = planner("plan", path, "--time-limit", "10", "--progress")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["objective"]["cost"] == 1500
+    progress = [line for line in result.stderr.splitlines() if " s  priority " in line]
+    assert [line.split(" s  ", 1)[1] for line in progress] == [
+        "priority 3 of at most 3  cost 2,500",
+        "priority 3 of at most 3  cost 1,500",
+    ]
 
 
 def test_check_accepts_a_good_plan_and_lists_violations_of_a_bad_one(example_plan: Path, tmp_path: Path) -> None:
