@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from planner.assemble import build_plan
-from planner.capacity import Loads
+from planner.capacity import Loads, occupy
 from planner.checker import check_plan
 from planner.eligibility import Roster, assess
 from planner.greedy import plan_greedily
 from planner.parsing import parse_request
 from planner.plan import Plan, Status
-from planner.planning import make_plan, occupy
+from planner.planning import make_plan
 from planner.request import PlanRequest
 from planner.solver import Control, Progress, SolveSettings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from planner.eligibility import Item, Option, Roster
@@ -19,6 +20,7 @@ __all__ = [
     "WeeklyCapReached",
     "describe_limits",
     "escorts_needed",
+    "occupy",
 ]
 
 
@@ -50,9 +52,13 @@ class Loads:
         self.officer_units = [sum(self.unit_of[roster.people[m].risk] for m in item.members) for item in items]
         self.medical = [sum(roster.people[m].medical_escort for m in item.members) for item in items]
         # What no plan can exceed: every item that has an option placed.
-        self.placeable_priority = sum(p for p, item in zip(self.priority, items, strict=True) if item.options)
+        self.placeable_priority = self.placeable(range(len(items)))
         self.capped_at = capped_destinations(roster.request.destinations)
         self._loads: dict[Option, Load] = {}
+
+    def placeable(self, items: Iterable[int]) -> int:
+        """The priority of the items that have an option: what no plan of them can exceed."""
+        return sum(self.priority[item] for item in items if self.items[item].options)
 
     def load(self, option: Option) -> Load:
         """Seats an option keeps busy on each segment, and where and when it deplanes (computed once per option)."""
@@ -263,3 +269,11 @@ class Occupancy:
             return False
         self.add(item, option)
         return True
+
+
+def occupy(loads: Loads, chosen: dict[int, Option]) -> Occupancy:
+    """The occupancy of an assignment, items added in a fixed order."""
+    occupancy = Occupancy(loads)
+    for item in sorted(chosen):
+        occupancy.add(item, chosen[item])
+    return occupancy

@@ -178,7 +178,7 @@ class ClassMip:
 
 def shortfall(loads: Loads, classes: list[ItemClass], priority: int) -> int:
     """How far `priority` falls short of placing every item of the classes that has an option (0 or less: none)."""
-    return sum(loads.priority[i] for k in classes if k.options for i in k.items) - priority
+    return loads.placeable(i for k in classes for i in k.items) - priority
 
 
 def improve_by_windows(

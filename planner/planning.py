@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from planner.assemble import build_plan
 from planner.bound import priority_bound
-from planner.capacity import Loads, Occupancy
+from planner.capacity import Loads, Occupancy, occupy
 from planner.checker import Violation, check_plan
 from planner.classes import classify
-from planner.eligibility import Option, Roster, assess
+from planner.eligibility import Roster, assess
 from planner.greedy import fill, greedy_order, keep_previous, plan_greedily
 from planner.plan import Plan
 from planner.repair import repair
@@ -130,14 +130,6 @@ def report_start(control: Control, start: Occupancy) -> int:
 def finishing_reserve(time_limit: float, preparation: float) -> float:
     """Seconds of the time limit kept for assembling and checking the plan, given how long preparing it took."""
     return min(max(FINISH_SHARE * time_limit, FINISH_PER_PREPARATION * preparation), time_limit / 2)
-
-
-def occupy(loads: Loads, chosen: dict[int, Option]) -> Occupancy:
-    """The occupancy of an assignment, items added in a fixed order."""
-    occupancy = Occupancy(loads)
-    for item in sorted(chosen):
-        occupancy.add(item, chosen[item])
-    return occupancy
 
 
 def value(occupancy: Occupancy, stakes: Stakes | None = None) -> tuple[int, int, int]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from planner.capacity import Loads, Occupancy
+from planner.capacity import Loads, Occupancy, occupy
 from planner.classes import Counts, ItemClass, classify, expand, expand_keeping
 from planner.components import split_components
 from planner.eligibility import Option
@@ -309,9 +309,7 @@ def hint(model: Model, chosen: dict[int, Option]) -> None:
             model.cp.add_hint(model.take[(c, position)], count)
     # A complete hint is checked at once; a partial one sends a single worker on a search to complete it,
     # which on 20,000 people found no plan at all in 10 s.
-    occupancy = Occupancy(model.loads)
-    for item in sorted(chosen):
-        occupancy.add(item, chosen[item])
+    occupancy = occupy(model.loads, chosen)
     for flight, used in model.used.items():
         model.cp.add_hint(used, flight in occupancy.aboard)
         model.cp.add_hint(model.officers[flight], model.loads.officers(occupancy.units[flight]))
@@ -392,8 +390,8 @@ def part_outcome(
     items = [item for item_class in part for item in item_class.items]
     priority = sum(loads.priority[item] for item in items if item in chosen)
     flights = {chosen[item].flight for item in items if item in chosen}
-    ceiling = sum(loads.priority[item] for item in items)
-    return priority, ceiling if bound is None else bound, sum(loads.roster.flights[f].cost for f in flights)
+    cost = sum(loads.roster.flights[f].cost for f in flights)
+    return priority, loads.placeable(items) if bound is None else bound, cost
 
 
 def offset_of(outcomes: list[tuple[int, int, int]], index: int) -> tuple[int, int, int]:
@@ -404,10 +402,8 @@ def offset_of(outcomes: list[tuple[int, int, int]], index: int) -> tuple[int, in
 
 def restrict(occupancy: Occupancy, part: list[ItemClass]) -> Occupancy:
     """The plan of a part's items alone."""
-    found = Occupancy(occupancy.loads)
-    for item in sorted(item for item_class in part for item in item_class.items if item in occupancy.chosen):
-        found.add(item, occupancy.chosen[item])
-    return found
+    chosen = occupancy.chosen
+    return occupy(occupancy.loads, {i: chosen[i] for k in part for i in k.items if i in chosen})
 
 
 def solve_part(
@@ -432,7 +428,7 @@ def solve_part(
     else:
         first = solve_priority(loads, settings, warm_start, control, coarse, None, items, stakes)
     if first is None:
-        return Solution(dict(warm_start.chosen), sum(loads.priority[item] for item in items), False)
+        return Solution(dict(warm_start.chosen), loads.placeable(items), False)
     chosen, best, bound, proven = first
     if control.is_cancelled or not chosen:
         return Solution(chosen, bound, proven and not control.is_cancelled)
@@ -472,7 +468,7 @@ def solve_priority(
     go first to the items they keep where they were (a replan).
     """
     started = time.monotonic()
-    ceiling = sum(loads.priority[item] for item in items if loads.items[item].options)
+    ceiling = loads.placeable(items)
     start = sum(loads.priority[item] for item in warm_start.chosen)
     if start >= ceiling:
         return dict(warm_start.chosen), ceiling, ceiling, True

@@ -7,14 +7,14 @@ import pytest
 from bench.baselines import Outcome, build_per_option, solve_cpsat, solve_highs
 from bench.shapes import ICE_HUBS, ice_air_json
 from planner.assemble import build_plan
-from planner.capacity import Loads
+from planner.capacity import Loads, occupy
 from planner.checker import check_plan
 from planner.eligibility import Roster, assess
 from planner.generate import US_HUBS, generate_request
 from planner.greedy import plan_greedily
 from planner.parsing import parse_request
 from planner.plan import Status
-from planner.planning import make_plan, occupy, value
+from planner.planning import make_plan, value
 from planner.solver import SolveSettings
 
 TIME_LIMIT = 20.0

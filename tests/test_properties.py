@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.assemble import build_plan
-from planner.capacity import Loads, Occupancy
+from planner.capacity import Loads, Occupancy, occupy
 from planner.checker import check_plan
 from planner.eligibility import Option, Roster, assess
 from planner.greedy import plan_greedily
@@ -175,7 +175,7 @@ def test_no_unplaced_eligible_item_could_simply_be_added(request: PlanRequest) -
             r.code for u in plan.unplaced for r in u.reasons if u.person_id == request.people[item.members[0]].id
         } == {ReasonCode.NOT_SELECTED}
         for option in item.options:
-            occupancy = occupied(loads, chosen)
+            occupancy = occupy(loads, chosen)
             occupancy.add(item_index, option)
             forced = build_plan(occupancy, eligibility, plan.objective.placed_priority_bound + 100, False, 0.0)
             assert check_plan(request, forced), f"{item.members} fits on {option} but was left off"
@@ -208,13 +208,6 @@ def placement(plan: Plan, roster: Roster, loads: Loads) -> dict[int, Any]:
                 and roster.flights[o.flight].stops[o.deplane].airport == deplane
             )
     return chosen
-
-
-def occupied(loads: Loads, chosen: dict[int, Any]) -> Occupancy:
-    occupancy = Occupancy(loads)
-    for item, option in sorted(chosen.items()):
-        occupancy.add(item, option)
-    return occupancy
 
 
 def brute_force_optimum(loads: Loads, limit: int = 20_000) -> tuple[int, int] | None:
