@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import highspy
 import numpy as np
@@ -30,9 +31,19 @@ from planner.capacity import Loads, Occupancy, escorts_needed
 from planner.classes import ItemClass
 from planner.eligibility import Option
 
-__all__ = ["ClassColumns", "HighsResult", "LinearModel", "build_class_columns", "run_highs", "start_values"]
+__all__ = [
+    "ClassColumns",
+    "HighsResult",
+    "LinearModel",
+    "build_class_columns",
+    "run_highs",
+    "seats_kept_for_rounding",
+    "start_values",
+]
 
 INFINITY = highspy.kHighsInf
+# Held while standard output is pointed away: two threads swapping it at once could leave it pointing nowhere.
+STDOUT_SWAP = threading.Lock()
 
 
 @dataclass
@@ -53,6 +64,10 @@ class LinearModel:
         self.col_upper.append(upper)
         self.col_cost.append(cost)
         return len(self.col_cost) - 1
+
+    def copy(self) -> LinearModel:
+        """A copy whose bounds, objective and rows change without changing this model's."""
+        return LinearModel(*(list(getattr(self, f.name)) for f in fields(self)))
 
     def row(self, terms: dict[int, float], upper: float, lower: float = -INFINITY) -> None:
         """Add lower <= sum(terms) <= upper."""
@@ -80,6 +95,7 @@ class ClassColumns:
     medics: dict[int, int] = field(default_factory=dict)
     serves: dict[tuple[str, tuple[int, int], int], int] = field(default_factory=dict)
     by_flight: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    seat_rows: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # flight -> row per segment
 
     def terms(self, per_class_option: Callable[[int, int], int]) -> dict[int, float]:
         """A linear expression over the counts: coefficient per (class, option position), zeros left out."""
@@ -145,7 +161,25 @@ def add_flight_rows(model: ClassColumns, loads: Loads, flight: int, terms: list[
                 aboard[load.first_segment + offset][model.take[t]] = float(count)
     for segment in range(len(spec.stops) - 1):
         seated = float(fixed[segment]) if fixed is not None else 0.0
+        model.seat_rows[flight].append(len(lp.row_upper))
         lp.row({**aboard[segment], officers: 1.0, medics: 1.0, used: -float(room)}, -seated)
+
+
+def seats_kept_for_rounding(model: ClassColumns, loads: Loads) -> LinearModel:
+    """A copy of the rows in which every flight flying keeps the seats that rounding its escorts up may take.
+
+    Officers cover ceil(units / unit): rounded up, at most (unit - 1) / unit more than the units' share, and
+    medical officers likewise. With these seats kept, counts rounded down and escorts rounded up still fit.
+    """
+    lp = model.lp.copy()
+    kept = (loads.officer_unit - 1) / loads.officer_unit + (loads.medical_ratio - 1) / loads.medical_ratio
+    for flight, rows in model.seat_rows.items():
+        used = model.used[flight]
+        for row in rows:
+            for k in range(lp.starts[row], lp.starts[row + 1]):
+                if lp.index[k] == used:
+                    lp.value[k] += kept
+    return lp
 
 
 def most_aboard(model: ClassColumns, loads: Loads, key: tuple[int, int], room: int) -> int:
@@ -255,6 +289,7 @@ class HighsRun:
     maximise: bool
     time_limit: float
     relax: bool = False
+    continuous: frozenset[int] = frozenset()  # columns a MIP leaves continuous (all others are integer)
     start: list[float] | None = None
     should_stop: Callable[[], bool] = lambda: False
     on_improved: Callable[[np.ndarray], None] | None = None  # the improving solution's column values
@@ -280,8 +315,9 @@ def run_highs(run: HighsRun) -> HighsResult:
     model.a_matrix_.index_ = np.array(lp.index, dtype=np.int32)
     model.a_matrix_.value_ = np.array(lp.value, dtype=np.float64)
     if not run.relax:
-        model.integrality_ = [highspy.HighsVarType.kInteger] * len(lp.col_cost)
-    with quiet_stdout():
+        integer, continuous = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        model.integrality_ = [continuous if c in run.continuous else integer for c in range(len(lp.col_cost))]
+    with STDOUT_SWAP, quiet_stdout():
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)

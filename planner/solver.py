@@ -444,7 +444,9 @@ def solve_part(
     levels.append((mip.cost(), 0, 1.0, report))
     for objective, constant, share, on_improved in levels:
         left = settings.time_limit - (time.monotonic() - started)
-        level = mip.minimise(objective, constant, chosen, left * share, lambda: control.is_cancelled, on_improved)
+        level = mip.minimise_side_by_side(
+            objective, constant, chosen, left * share, lambda: control.is_cancelled, on_improved
+        )
         if level is None:
             return Solution(chosen, bound, False)
         chosen, proven = level.chosen, proven and level.proven
