@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
+import os
+import sys
+import threading
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
-from planner.capacity import Loads
-from planner.classes import classify
+import planner.mip as mip_module
+from planner.capacity import Loads, Occupancy
+from planner.classes import classify, expand
 from planner.eligibility import Roster, assess
 from planner.greedy import plan_greedily
-from planner.linear import HighsRun, build_class_columns, run_highs, start_values
+from planner.linear import HighsRun, build_class_columns, run_highs, seats_kept_for_rounding, start_values
 from planner.mip import (
+    GAP_OPTIONS,
+    INTEGRAL,
     ClassMip,
     Level,
+    RoundedSearch,
     improve_by_windows,
     improve_window,
     plan_cost,
@@ -202,3 +211,122 @@ def test_a_windows_stakes_follow_the_options_it_keeps() -> None:
     assert window.move == ((0, 1), (1, 0), (1,))
     assert window.drop == stakes.drop
     assert window.forced == frozenset({0})
+
+
+def relaxed_values(mip: ClassMip, objective: dict[int, float]) -> list[float] | None:
+    """The class model with the seats kept for rounding, only its flags integer, solved by `objective`."""
+    columns = mip.columns
+    lp = columns.lp
+    lp.col_cost = [0.0] * len(lp.col_cost)
+    for column, weight in objective.items():
+        lp.col_cost[column] = weight
+    continuous = frozenset([*columns.take.values(), *columns.officers.values(), *columns.medics.values()])
+    kept = seats_kept_for_rounding(columns, mip.loads)
+    return run_highs(HighsRun(kept, False, 10.0, continuous=continuous, options=GAP_OPTIONS)).values
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_counts_rounded_down_fit_with_their_escorts_rounded_up_where_the_kept_seats_allow(request: PlanRequest) -> None:
+    """Any relaxed plan of the kept seats, its counts rounded down, is a plan of the rules as it stands."""
+    loads = loads_of(request)
+    mip = ClassMip(loads, classify(loads), priority=0)
+    # As many people as the kept seats allow, so that the seats bind.
+    values = relaxed_values(mip, dict.fromkeys(mip.columns.take.values(), -1.0))
+    assert values is not None
+    counts = {key: math.floor(values[column] + INTEGRAL) for key, column in mip.columns.take.items()}
+    occupancy = Occupancy(loads)
+    chosen = expand(loads, mip.classes, counts)
+    assert all(occupancy.try_add(item, chosen[item]) for item in sorted(chosen))
+
+
+def test_kept_seats_leave_a_flight_room_for_escorts_rounded_up() -> None:
+    # Nine seats: seven low-risk people and two officers (7 / 5 rounded up). As fractions, 7 + 1.4 = 8.4 seats
+    # would leave room for more than seven; with 1.8 seats kept, fewer than seven fit.
+    people = [person(f"P-{n}") for n in range(8)]
+    loads = loads_of(build(people, [flight("F-1", seats=9)]))
+    mip = ClassMip(loads, classify(loads), priority=0)
+    values = relaxed_values(mip, dict.fromkeys(mip.columns.take.values(), -1.0))
+    assert values is not None
+    placed = sum(values[column] for column in mip.columns.take.values())
+    assert placed == pytest.approx((9 - 1.8) / 1.2)
+
+
+def test_a_rounded_plan_flies_the_cheaper_flight() -> None:
+    request = build([person("P-1"), person("P-2")], [flight("F-1", cost=5000), flight("F-2", cost=3000)])
+    loads = loads_of(request)
+    expensive = {item: loads.items[item].options[0] for item in range(2)}
+    mip = ClassMip(loads, classify(loads), priority=2)
+    reported: list[int] = []
+    search = RoundedSearch(mip, mip.cost(), 0, expensive, 10.0, lambda: False)
+    search.run(reported.append)
+    assert search.found is not None
+    assert {option.flight for option in search.found.chosen.values()} == {1}
+    assert (search.found.value, search.found.proven) == (3000, False)
+    assert reported == [3000]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_a_rounded_plan_keeps_held_priority_and_costs_what_it_reports(request: PlanRequest) -> None:
+    loads = loads_of(request)
+    start = plan_greedily(loads)
+    priority = sum(loads.priority[item] for item in start.chosen)
+    mip = ClassMip(loads, classify(loads), priority)
+    reported: list[int] = []
+    search = RoundedSearch(mip, mip.cost(), 0, start.chosen, 10.0, lambda: False)
+    search.run(reported.append)
+    assert reported == sorted(set(reported), reverse=True)
+    if search.found is not None:
+        found = search.found.chosen
+        occupancy = Occupancy(loads)
+        assert all(occupancy.try_add(item, found[item]) for item in sorted(found))
+        assert sum(loads.priority[item] for item in found) >= priority
+        assert search.found.value == plan_cost(loads, found) == reported[-1]
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_a_level_proven_side_by_side_is_the_plan_the_mip_proves_alone(request: PlanRequest) -> None:
+    """Same request, same plan: the rounded search beside the MIP changes no proven level's plan."""
+    loads = loads_of(request)
+    start = plan_greedily(loads)
+    priority = sum(loads.priority[item] for item in start.chosen)
+    alone = ClassMip(loads, classify(loads), priority)
+    level = alone.minimise(alone.cost(), 0, start.chosen, 10.0, lambda: False, lambda _: None)
+    beside = ClassMip(loads, classify(loads), priority)
+    reported: list[int] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mip_module, "ROUNDED_AFTER", 0.0)  # the search starts at once, not after the MIP's proof
+        both = beside.minimise_side_by_side(beside.cost(), 0, start.chosen, 10.0, lambda: False, reported.append)
+    assert level is not None
+    assert both is not None
+    assert reported == sorted(set(reported), reverse=True)
+    if level.proven:
+        assert both.proven
+        assert both.chosen == level.chosen
+
+
+def test_highs_from_two_threads_at_once_leaves_standard_output_where_it_was() -> None:
+    # Each run points standard output away while HiGHS prints its banner; unguarded, a second thread could
+    # save the pointed-away output as the one to restore.
+    loads = loads_of(build([person("P-1")], [flight("F-1")]))
+    lp = ClassMip(loads, classify(loads), priority=1).columns.lp
+    before = os.fstat(1)
+
+    def solve_often() -> None:
+        for _ in range(200):
+            run_highs(HighsRun(lp, False, 1.0))
+
+    threads = [threading.Thread(target=solve_often) for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between nearly every step, so that a race shows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    after = os.fstat(1)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
