@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--time-limit", type=positive_float, default=60.0, metavar="SECONDS")
     plan.add_argument("--seed", type=int, default=0, metavar="N")
     plan.add_argument(
-        "--workers", type=positive_int, default=1, metavar="N", help="solver threads (1: repeatable plans)"
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="CP-SAT threads (1: a proven plan repeats run after run)",
     )
     plan.add_argument(
         "--progress", action="store_true", help="print each better plan found (time, priority, bound, cost) on stderr"
