@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 import planner.mip as mip_module
 from planner.capacity import Loads, Occupancy
 from planner.classes import classify, expand
-from planner.eligibility import Roster, assess
+from planner.eligibility import Option, Roster, assess
 from planner.greedy import plan_greedily
 from planner.linear import HighsRun, build_class_columns, run_highs, seats_kept_for_rounding, start_values
 from planner.mip import (
@@ -266,15 +266,20 @@ def test_a_rounded_plan_flies_the_cheaper_flight() -> None:
     assert reported == [3000]
 
 
+def held_at_first_fit(request: PlanRequest) -> tuple[Loads, dict[int, Option], int]:
+    """The request's loads, its first-fit plan and that plan's placed priority, for a level to hold."""
+    loads = loads_of(request)
+    start = plan_greedily(loads).chosen
+    return loads, start, sum(loads.priority[item] for item in start)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_a_rounded_plan_keeps_held_priority_and_costs_what_it_reports(request: PlanRequest) -> None:
-    loads = loads_of(request)
-    start = plan_greedily(loads)
-    priority = sum(loads.priority[item] for item in start.chosen)
+    loads, start, priority = held_at_first_fit(request)
     mip = ClassMip(loads, classify(loads), priority)
     reported: list[int] = []
-    search = RoundedSearch(mip, mip.cost(), 0, start.chosen, 10.0, lambda: False)
+    search = RoundedSearch(mip, mip.cost(), 0, start, 10.0, lambda: False)
     search.run(reported.append)
     assert reported == sorted(set(reported), reverse=True)
     if search.found is not None:
@@ -289,16 +294,14 @@ def test_a_rounded_plan_keeps_held_priority_and_costs_what_it_reports(request: P
 @given(requests())
 def test_a_level_proven_side_by_side_is_the_plan_the_mip_proves_alone(request: PlanRequest) -> None:
     """Same request, same plan: the rounded search beside the MIP changes no proven level's plan."""
-    loads = loads_of(request)
-    start = plan_greedily(loads)
-    priority = sum(loads.priority[item] for item in start.chosen)
+    loads, start, priority = held_at_first_fit(request)
     alone = ClassMip(loads, classify(loads), priority)
-    level = alone.minimise(alone.cost(), 0, start.chosen, 10.0, lambda: False, lambda _: None)
+    level = alone.minimise(alone.cost(), 0, start, 10.0, lambda: False, lambda _: None)
     beside = ClassMip(loads, classify(loads), priority)
     reported: list[int] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mip_module, "ROUNDED_AFTER", 0.0)  # the search starts at once, not after the MIP's proof
-        both = beside.minimise_side_by_side(beside.cost(), 0, start.chosen, 10.0, lambda: False, reported.append)
+        both = beside.minimise_side_by_side(beside.cost(), 0, start, 10.0, lambda: False, reported.append)
     assert level is not None
     assert both is not None
     assert reported == sorted(set(reported), reverse=True)
