@@ -24,7 +24,7 @@ from api.store import create_engine_for
 from planner.parsing import RequestError, parse_request
 from planner.plan import Plan
 from planner.planning import make_plan
-from planner.solver import Control, Progress, SolveSettings
+from planner.solver import Control, Progress, SolveSettings, available_cores
 
 __all__ = ["EmbeddedRunner", "Runner", "run_job"]
 
@@ -85,12 +85,16 @@ class EmbeddedRunner:
         slot = self._context.Array("c", SLOT_BYTES)
         process = self._context.Process(
             target=work,
-            args=(self.settings.database_url, self.settings.poll_seconds, os.getpid(), self._stop, slot),
+            args=(self.settings.database_url, self.settings.poll_seconds, os.getpid(), self._stop, slot, self.cores()),
             name=f"planner-worker-{number}",
             daemon=True,
         )
         process.start()
         return Worker(process, slot)
+
+    def cores(self) -> int:
+        """Cores each worker's solve may keep busy: the machine's shared among the workers, at least one."""
+        return max(1, available_cores() // self.settings.workers)
 
     def _supervise(self) -> None:
         while not self._stop.wait(SUPERVISE_SECONDS):
@@ -131,7 +135,7 @@ class EmbeddedRunner:
         return bool(self._workers) and all(worker.process.is_alive() for worker in self._workers)
 
 
-def work(database_url: str, poll_seconds: float, parent: int, stop: Event, slot: Any) -> None:
+def work(database_url: str, poll_seconds: float, parent: int, stop: Event, slot: Any, cores: int | None = None) -> None:
     """A worker process: claim and run jobs until told to stop or until the service process is gone."""
     store = JobStore(create_engine_for(database_url))
     while not stop.is_set() and os.getppid() == parent:
@@ -148,7 +152,7 @@ def work(database_url: str, poll_seconds: float, parent: int, stop: Event, slot:
             continue
         slot.value = job_id.encode()
         try:
-            run_job(store, job_id, poll_seconds, parent, stop)
+            run_job(store, job_id, poll_seconds, parent, stop, cores)
         except Exception:
             log.exception("job %s could not be recorded", job_id)
         finally:
@@ -156,9 +160,17 @@ def work(database_url: str, poll_seconds: float, parent: int, stop: Event, slot:
 
 
 def run_job(
-    store: JobStore, job_id: str, poll_seconds: float, parent: int | None = None, stop: Event | None = None
+    store: JobStore,
+    job_id: str,
+    poll_seconds: float,
+    parent: int | None = None,
+    stop: Event | None = None,
+    cores: int | None = None,
 ) -> None:
-    """Solve one claimed job and record its outcome; a cancel request stops it and keeps the best plan so far."""
+    """Solve one claimed job and record its outcome; a cancel request stops it and keeps the best plan so far.
+
+    `cores`: how many the solve may keep busy (None: every core the process may run on).
+    """
     job = store.get(job_id)
     request_bytes = store.request_of(job_id)
     if job is None or request_bytes is None:
@@ -174,7 +186,7 @@ def run_job(
     watcher = CancelWatcher(store, job_id, control, progress, poll_seconds, parent, stop)
     watcher.start()
     try:
-        plan = make_plan(request, SolveSettings(time_limit=job.time_limit, seed=job.seed), control)
+        plan = make_plan(request, SolveSettings(time_limit=job.time_limit, seed=job.seed, cores=cores), control)
     except Exception:
         log.exception("job %s failed", job_id)
         record_outcome(store, job_id, "failed", None, None, internal_problem(job_id))

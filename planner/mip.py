@@ -12,7 +12,6 @@ flags whole, HiGHS finds far better plans in the same time, which a second threa
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import defaultdict
@@ -144,7 +143,8 @@ class ClassMip:
         found = self.plan_of(result.values)
         if found is None:
             return None
-        value = value_of(result.values)
+        # Valued as named, as a rounded plan is: a time-limited solution may leave a flag set on an empty flight.
+        value = value_of(start_values(self.columns, self.loads, found))
         lp.row(objective, value - constant)
         return Level(found, value, result.optimal and not misreports(result))
 
@@ -159,13 +159,11 @@ class ClassMip:
     ) -> Level | None:
         """As `minimise`, while a second thread looks for a rounded plan (`RoundedSearch`) within the same time.
 
-        HiGHS lets go of the interpreter while it solves, so the two run on two cores at once (with one core
-        available, the MIP runs alone: side by side they would halve its speed). A proven level
+        HiGHS lets go of the interpreter while it solves, so the two run on two cores at once (the solver calls
+        this only when it may use two: on one, side by side, they would halve the MIP's speed). A proven level
         is the MIP's own plan, as it would be alone (same request, same plan); an unproven one takes the
         rounded plan when that costs less. Only plans better than every one reported before are reported.
         """
-        if available_cores() < 2:
-            return self.minimise(objective, constant, chosen, time_limit, should_stop, on_improved)
         lock = threading.Lock()
         reported: list[int] = []
 
@@ -180,7 +178,7 @@ class ClassMip:
         side = RoundedSearch(self, objective, constant, chosen, time_limit, lambda: should_stop() or done.is_set())
 
         def search() -> None:
-            if not done.wait(ROUNDED_AFTER):
+            if not done.wait(ROUNDED_AFTER) and not should_stop():
                 side.run(report)
 
         thread = threading.Thread(target=search, name="rounded-plan", daemon=True)
@@ -294,6 +292,8 @@ class RoundedSearch:
         columns = self.mip.columns
 
         def round_better(values: npt.NDArray[np.float64]) -> None:
+            if self.should_stop():
+                return  # a cancel, or the MIP beside is done: its answer is not to wait for a rounding
             left = self.deadline - time.monotonic()
             level = self.round(values, min(ROUNDING_SHARE * self.time_limit, left))
             if level is not None and (self.found is None or level.value < self.found.value):
@@ -321,22 +321,17 @@ class RoundedSearch:
             # Fixed, not bounded: with the flags free, the cost level's rounding becomes a search of its own, and
             # on 20,000 people it then often found no plan in its time (with them fixed, 0.07 s).
             box.col_lower[column] = box.col_upper[column] = float(round(values[column]))
+        own = self.relaxed  # the counts' own bounds, read from this search's copy
         for column in columns.take.values():
-            box.col_lower[column] = float(math.floor(values[column] + INTEGRAL))
-            box.col_upper[column] = float(math.ceil(values[column] - INTEGRAL))
+            # Kept within the count's own bounds: a count a tolerance below 0 rounds to 0, not to -1.
+            box.col_lower[column] = max(own.col_lower[column], float(math.floor(values[column] + INTEGRAL)))
+            box.col_upper[column] = min(own.col_upper[column], float(math.ceil(values[column] - INTEGRAL)))
         rounded = run_highs(HighsRun(box, False, time_limit, should_stop=self.should_stop, options=GAP_OPTIONS))
         found = None if rounded.values is None else self.mip.plan_of(rounded.values)
         if found is None or rounded.values is None:
             return None
         # Valued as named, not as solved: a flight whose flag is fixed but whose counts all rounded down is empty.
         return Level(found, self.value_of(start_values(columns, self.mip.loads, found)), False)
-
-
-def available_cores() -> int:
-    """Cores this process may run on (all of the machine's where the system does not say)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def shortfall(loads: Loads, classes: list[ItemClass], priority: int) -> int:

@@ -11,6 +11,7 @@ Each independent part of the plan (planner/components.py) goes through the level
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import defaultdict
@@ -26,7 +27,7 @@ from planner.eligibility import Option
 from planner.mip import ClassMip, improve_by_windows
 from planner.replan import Stakes
 
-__all__ = ["Control", "Progress", "Solution", "SolveSettings", "solve"]
+__all__ = ["Control", "Progress", "Solution", "SolveSettings", "available_cores", "solve"]
 
 # Shares of the time left that a level may use when it starts; cost, the last level, takes the rest.
 # Placed priority matters most and is the hardest to prove; a replan's change count sits between it and cost.
@@ -49,6 +50,12 @@ class SolveSettings:
     workers: int = 1
     seed: int = 0
     windows_from_columns: int = WINDOWS_FROM_COLUMNS
+    # Cores the solve may keep busy; None: every core the process may run on. With two or more, the levels after
+    # placed priority look for rounded plans on a second thread (planner/mip.py, `minimise_side_by_side`).
+    cores: int | None = None
+
+    def usable_cores(self) -> int:
+        return self.cores if self.cores is not None else available_cores()
 
 
 @dataclass(frozen=True)
@@ -442,11 +449,10 @@ def solve_part(
     # A replan's change count is no cost: its improving plans are reported with the cost unknown.
     levels = [(*mip.changes(), CHANGES_SHARE, lambda _: report(None))] if stakes is not None else []
     levels.append((mip.cost(), 0, 1.0, report))
+    minimise = mip.minimise_side_by_side if settings.usable_cores() >= 2 else mip.minimise
     for objective, constant, share, on_improved in levels:
         left = settings.time_limit - (time.monotonic() - started)
-        level = mip.minimise_side_by_side(
-            objective, constant, chosen, left * share, lambda: control.is_cancelled, on_improved
-        )
+        level = minimise(objective, constant, chosen, left * share, lambda: control.is_cancelled, on_improved)
         if level is None:
             return Solution(chosen, bound, False)
         chosen, proven = level.chosen, proven and level.proven
@@ -494,6 +500,13 @@ def solve_priority(
         expand(loads, model.classes, found) if keeping is None else expand_keeping(loads, model.classes, found, keeping)
     )
     return chosen, best, bound, status == cp_model.OPTIMAL
+
+
+def available_cores() -> int:
+    """Cores this process may run on (all of the machine's where the system does not say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def is_large(classes: list[ItemClass], settings: SolveSettings) -> bool:

@@ -1,10 +1,11 @@
-"""Pieces of the embedded runner that need no worker process: progress reporting."""
+"""Pieces of the embedded runner that need no worker process: progress reporting, cores per worker."""
 
 from __future__ import annotations
 
 from api.jobs import JobStore
-from api.runner import ProgressWriter
-from planner.solver import Progress
+from api.runner import EmbeddedRunner, ProgressWriter
+from api.settings import Settings
+from planner.solver import Progress, available_cores
 
 
 def test_progress_holds_back_but_never_drops_the_latest_report(store: JobStore) -> None:
@@ -20,3 +21,10 @@ def test_progress_holds_back_but_never_drops_the_latest_report(store: JobStore) 
     current = store.get(job.id)
     assert current is not None
     assert (current.placed_priority, current.cost) == (90, 300)
+
+
+def test_workers_share_the_machines_cores_and_each_keeps_at_least_one() -> None:
+    cores = available_cores()
+    assert EmbeddedRunner(Settings(workers=1)).cores() == cores
+    assert EmbeddedRunner(Settings(workers=cores)).cores() == 1
+    assert EmbeddedRunner(Settings(workers=cores + 1)).cores() == 1

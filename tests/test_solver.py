@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from planner.plan import Plan
 from planner.planning import make_plan
 from planner.request import PlanRequest
-from planner.solver import SolveSettings
+from planner.solver import Control, SolveSettings
 from tests.builders import build, destination, flight, person
 
 SETTINGS = SolveSettings(time_limit=10, workers=1, seed=0)
@@ -190,3 +191,21 @@ def test_close_large_priorities_are_not_confused() -> None:
     plan = solve(build(roster, [flight(seats=2)]))
     assert placed(plan) == {"P-2": "F-1"}
     assert plan.status == "optimal"
+
+
+def test_with_two_cores_a_rounded_plan_is_sought_beside_the_cost_level_and_with_one_it_is_not() -> None:
+    # A first fit puts P-1 (and an officer) on the cheap small flight and P-2 and P-3 on the big one: HiGHS's
+    # better plan (all three on F-2) is reported while the cost level runs, and whatever runs beside it with it.
+    people = [person(f"P-{i}") for i in (1, 2, 3)]
+    request = build(people, [flight("F-1", cost=1000, seats=2), flight("F-2", cost=1500)])
+    assert threads_while_reporting(request, cores=1).isdisjoint({"rounded-plan"})
+    assert "rounded-plan" in threads_while_reporting(request, cores=2)
+
+
+def threads_while_reporting(request: PlanRequest, cores: int) -> set[str]:
+    """The names of the threads alive whenever the solve reports a better plan."""
+    names: set[str] = set()
+    control = Control(lambda _: names.update(thread.name for thread in threading.enumerate()))
+    plan = make_plan(request, SolveSettings(time_limit=10.0, cores=cores), control)
+    assert plan.objective.cost == 1500
+    return names
