@@ -333,3 +333,29 @@ def test_highs_from_two_threads_at_once_leaves_standard_output_where_it_was() ->
         sys.setswitchinterval(interval)
     after = os.fstat(1)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_a_replans_levels_proven_side_by_side_are_those_the_mip_proves_alone(request: PlanRequest) -> None:
+    """The changes level (an objective with a constant) and the cost level after it, with the search beside."""
+    loads, start, priority = held_at_first_fit(request)
+    # As if the first fit's items had flown before on their first option: moving costs each member, dropping two.
+    items = range(len(loads.items))
+    move = tuple(tuple(0 if p == 0 else loads.size[i] for p in range(len(loads.items[i].options))) for i in items)
+    stakes = Stakes(move, tuple(2 * loads.size[i] if i in start else 0 for i in items), frozenset())
+    plans = []
+    for beside in (False, True):
+        mip = ClassMip(loads, classify(loads, stakes), priority, stakes)
+        minimise = mip.minimise_side_by_side if beside else mip.minimise
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(mip_module, "ROUNDED_AFTER", 0.0)
+            changes = minimise(*mip.changes(), start, 10.0, lambda: False, lambda _: None)
+            assert changes is not None
+            cost = minimise(mip.cost(), 0, changes.chosen, 10.0, lambda: False, lambda _: None)
+            assert cost is not None
+        assert changes.value == stakes.changes(changes.chosen, loads.items)
+        plans.append((changes.proven, cost.proven, changes.chosen, cost.chosen, changes.value, cost.value))
+    alone, together = plans
+    if alone[0] and alone[1]:
+        assert together == alone
