@@ -143,8 +143,7 @@ class ClassMip:
         found = self.plan_of(result.values)
         if found is None:
             return None
-        # Valued as named, as a rounded plan is: a time-limited solution may leave a flag set on an empty flight.
-        value = value_of(start_values(self.columns, self.loads, found))
+        value = value_of(self.flags_as_counted(result.values))
         lp.row(objective, value - constant)
         return Level(found, value, result.optimal and not misreports(result))
 
@@ -206,6 +205,20 @@ class ClassMip:
             return round(float(np.dot(weights, values))) + constant
 
         return value_of
+
+    def flags_as_counted(self, values: list[float]) -> list[float]:
+        """A solution's values with each flight's used flag set as its counts (and the base's items) say.
+
+        A time-limited MIP solution may leave a flag set on an empty flight, and a rounded one whose counts on a
+        flight all round down does: valued as solved, that plan would cost a flight it does not fly.
+        """
+        counted = list(values)
+        columns = self.columns
+        fixed = self.base.aboard if self.base is not None else {}
+        for flight, column in columns.used.items():
+            carries = flight in fixed or any(round(values[columns.take[t]]) > 0 for t in columns.by_flight[flight])
+            counted[column] = float(carries)
+        return counted
 
     def plan_of(self, values: list[float]) -> dict[int, Option] | None:
         """The named plan of a MIP solution's counts (the base's items included), None if it fails its check."""
@@ -330,8 +343,7 @@ class RoundedSearch:
         found = None if rounded.values is None else self.mip.plan_of(rounded.values)
         if found is None or rounded.values is None:
             return None
-        # Valued as named, not as solved: a flight whose flag is fixed but whose counts all rounded down is empty.
-        return Level(found, self.value_of(start_values(columns, self.mip.loads, found)), False)
+        return Level(found, self.value_of(self.mip.flags_as_counted(rounded.values)), False)
 
 
 def shortfall(loads: Loads, classes: list[ItemClass], priority: int) -> int:

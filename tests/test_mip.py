@@ -216,10 +216,7 @@ def test_a_windows_stakes_follow_the_options_it_keeps() -> None:
 def relaxed_values(mip: ClassMip, objective: dict[int, float]) -> list[float] | None:
     """The class model with the seats kept for rounding, only its flags integer, solved by `objective`."""
     columns = mip.columns
-    lp = columns.lp
-    lp.col_cost = [0.0] * len(lp.col_cost)
-    for column, weight in objective.items():
-        lp.col_cost[column] = weight
+    mip.set_objective(objective, 0)
     continuous = frozenset([*columns.take.values(), *columns.officers.values(), *columns.medics.values()])
     kept = seats_kept_for_rounding(columns, mip.loads)
     return run_highs(HighsRun(kept, False, 10.0, continuous=continuous, options=GAP_OPTIONS)).values
