@@ -34,7 +34,7 @@ from planner.linear import (
 )
 from planner.replan import Stakes
 
-__all__ = ["ClassMip", "Level", "improve_by_windows"]
+__all__ = ["ClassMip", "Level", "improve_by_windows", "plan_cost"]
 
 # Objectives are integers: a gap below one proves the optimum, and HiGHS's default relative gap (1e-4)
 # would call a plan optimal while a dearer flight than needed still flies.

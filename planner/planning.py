@@ -88,8 +88,10 @@ def make_plan(request: PlanRequest, settings: SolveSettings | None = None, contr
     budget = settings.time_limit - finishing_reserve(settings.time_limit, preparation) - elapsed(started)
     solve_settings = replace(settings, time_limit=max(budget, MIN_SOLVE_SECONDS))
     solution = solve(loads, solve_settings, start, control, stakes, classes)
-    if lp_bound is not None and lp_bound < solution.placed_priority_bound:
-        solution = replace(solution, placed_priority_bound=lp_bound)
+    # Every bound met on the way is proven; the plan keeps the least, so that it is never looser than its progress.
+    bounds = [b for b in (lp_bound, control.bound) if b is not None and b < solution.placed_priority_bound]
+    if bounds:
+        solution = replace(solution, placed_priority_bound=min(bounds))
     occupancy = occupy(loads, solution.chosen)
     # Anything that still fits after a time-limited solve is added: no one is left off a flight with room.
     order = sorted(range(len(loads.items)), key=lambda i: (-loads.priority[i], i))

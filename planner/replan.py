@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from planner.capacity import Occupancy
@@ -39,12 +39,12 @@ class Stakes:
     drop: tuple[int, ...]
     forced: frozenset[int]
 
-    def changes(self, chosen: dict[int, Option], items: Sequence[Item]) -> int:
-        """Moved plus twice dropped, over the items, for an assignment."""
+    def changes(self, chosen: dict[int, Option], items: Sequence[Item], among: Iterable[int] | None = None) -> int:
+        """Moved plus twice dropped, over the items (only those at the positions `among`, if given), for a plan."""
         total = 0
-        for index, item in enumerate(items):
+        for index in range(len(items)) if among is None else among:
             option = chosen.get(index)
-            total += self.drop[index] if option is None else self.move[index][item.options.index(option)]
+            total += self.drop[index] if option is None else self.move[index][items[index].options.index(option)]
         return total
 
 

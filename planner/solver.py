@@ -24,7 +24,7 @@ from planner.capacity import Loads, Occupancy, occupy
 from planner.classes import Counts, ItemClass, classify, expand, expand_keeping
 from planner.components import split_components
 from planner.eligibility import Option
-from planner.mip import ClassMip, improve_by_windows
+from planner.mip import ClassMip, improve_by_windows, plan_cost
 from planner.replan import Stakes
 
 __all__ = ["Control", "Progress", "Solution", "SolveSettings", "available_cores", "solve"]
@@ -80,6 +80,7 @@ class Control:
         # What the parts of the plan not being solved add to a report (priority, bound, cost): solve() sets it.
         self.offset: tuple[int, int, int] = (0, 0, 0)
         self._last: tuple[int, int, int | None] | None = None  # the figures of the report last passed on
+        self.bound: int | None = None  # the least priority bound reported: the plan's may be no looser
 
     def elapsed(self) -> float:
         """Seconds since `started`, as reports give them."""
@@ -109,41 +110,47 @@ class Control:
                 self._solver = None
 
     def report(self, progress: Progress) -> None:
-        """Pass a plan on, the other parts' figures added, its priority bound no looser than `ceiling` (the LP's)."""
+        """Pass a plan on, the other parts' figures added, its priority bound no looser than any before it.
+
+        The bound is the least of every bound reported so far and `ceiling` (the LP's): each is proven, and a
+        part's first CP-SAT bound is looser than the one the part before it ended with.
+        """
+        priority, bound, cost = self.offset
+        progress = Progress(
+            progress.elapsed_seconds,
+            progress.placed_priority + priority,
+            progress.placed_priority_bound + bound,
+            None if progress.cost is None else progress.cost + cost,
+        )
+        least = min(b for b in (progress.placed_priority_bound, self.ceiling, self.bound) if b is not None)
+        self.bound = least = max(least, progress.placed_priority)
+        progress = Progress(progress.elapsed_seconds, progress.placed_priority, least, progress.cost)
+        figures = (progress.placed_priority, progress.placed_priority_bound, progress.cost)
+        if figures == self._last:
+            return  # HiGHS reports each part's start again, and a part may improve nothing the whole plan shows
+        self._last = figures
         if self.on_progress is not None:
-            priority, bound, cost = self.offset
-            progress = Progress(
-                progress.elapsed_seconds,
-                progress.placed_priority + priority,
-                progress.placed_priority_bound + bound,
-                None if progress.cost is None else progress.cost + cost,
-            )
-            if self.ceiling is not None and progress.placed_priority_bound > self.ceiling:
-                bound = max(self.ceiling, progress.placed_priority)
-                progress = Progress(progress.elapsed_seconds, progress.placed_priority, bound, progress.cost)
-            figures = (progress.placed_priority, progress.placed_priority_bound, progress.cost)
-            if figures == self._last:
-                return  # HiGHS reports each part's start again, and a part may improve nothing the whole plan shows
-            self._last = figures
             self.on_progress(progress)
 
 
 class Reporter(cp_model.CpSolverSolutionCallback):
-    """Reports each improving plan of a phase: placed priority, its bound and cost so far."""
+    """Reports each plan of the priority level that places more than `floor` (the warm start, reported before)."""
 
-    def __init__(self, model: Model, control: Control, bound: int | None = None) -> None:
+    def __init__(self, model: Model, control: Control, floor: int) -> None:
         super().__init__()
         self.model = model
         self.control = control
-        self.bound = bound  # phase 2 keeps phase 1's bound on priority
+        self.floor = floor
 
     def on_solution_callback(self) -> None:
         model = self.model
         priority = sum(
             self.value(var) * _class_value(model, c, model.loads.priority) for (c, _), var in model.take.items()
         )
+        if priority <= self.floor:
+            return  # CP-SAT's first plan may place what the warm start does at a higher cost: no better plan
         cost = sum(model.loads.roster.flights[f].cost for f, used in model.used.items() if self.boolean_value(used))
-        bound = self.bound if self.bound is not None else math.floor(self.best_objective_bound + 1e-6)
+        bound = math.floor(self.best_objective_bound + 1e-6)
         self.control.report(Progress(self.control.elapsed(), priority, max(bound, priority), cost))
 
 
@@ -374,7 +381,12 @@ def solve(
         control.offset = offset_of(outcomes, index)
         share = columns(part) / sum(columns(later) for later in parts[index:])
         part_settings = replace(settings, time_limit=min(max(left * share, MIN_PART_SECONDS), left))
-        solution = solve_part(loads, part_settings, restrict(warm_start, part), control, stakes, coarse, part)
+        part_start = restrict(warm_start, part)
+        solution = solve_part(loads, part_settings, part_start, control, stakes, coarse, part)
+        if rank(loads, part, solution.chosen, stakes) < rank(loads, part, part_start.chosen, stakes):
+            # A level stopped early may end below its start (a cancel after CP-SAT's first plan, a MIP whose
+            # start HiGHS did not take): the warm start was reported, and no plan worse than one reported is kept.
+            solution = Solution(dict(part_start.chosen), solution.placed_priority_bound, False)
         for item_class in part:
             for item in item_class.items:
                 chosen.pop(item, None)
@@ -383,6 +395,17 @@ def solve(
         proven = proven and solution.is_optimal
     control.offset = (0, 0, 0)
     return Solution(chosen, sum(bound for _, bound, _ in outcomes), proven)
+
+
+def rank(loads: Loads, part: list[ItemClass], chosen: dict[int, Option], stakes: Stakes | None) -> tuple[int, int, int]:
+    """A part's plan as one key, higher is better: placed priority, then fewer changes, then less cost.
+
+    Changes are counted over the part's items alone: over every item, once per part, a replan of 100,000
+    people would count a million items many times over.
+    """
+    items = [item for item_class in part for item in item_class.items]
+    changes = stakes.changes(chosen, loads.items, items) if stakes is not None else 0
+    return sum(loads.priority[item] for item in items if item in chosen), -changes, -plan_cost(loads, chosen)
 
 
 def columns(part: list[ItemClass]) -> int:
@@ -488,13 +511,16 @@ def solve_priority(
     if control.is_cancelled:
         return None
     timing = Timing(settings, control, started)
-    solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PRIORITY_SHARE, None)
+    solver, status = timing.run(model, placed_priority(model), True, warm_start.chosen, PRIORITY_SHARE, start)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No plan from CP-SAT in time (100,000 people): the warm start's priority is held by the later levels.
         # CP-SAT's bound is not to be trusted then: stopped before searching, it reports 0.
         return dict(warm_start.chosen), start, ceiling, False
     best = round(solver.objective_value)
-    bound = math.floor(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else best
+    bound = min(math.floor(solver.best_objective_bound + 1e-6), ceiling) if status == cp_model.FEASIBLE else best
+    if best <= start:
+        # No more placed than the warm start, which was made to cost little: CP-SAT's plan may cost far more.
+        return dict(warm_start.chosen), start, max(bound, start), status == cp_model.OPTIMAL
     found = counts(model, solver)
     chosen = (
         expand(loads, model.classes, found) if keeping is None else expand_keeping(loads, model.classes, found, keeping)
@@ -538,7 +564,7 @@ class Timing:
         maximise: bool,
         chosen: dict[int, Option],
         share: float,
-        bound: int | None,
+        floor: int,
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         if self.control.is_cancelled:
             return cp_model.CpSolver(), cp_model.UNKNOWN  # before the hint: a second on 20,000 people
@@ -550,7 +576,7 @@ class Timing:
         # Building the model of 100,000 people takes seconds of the budget too.
         left = self.settings.time_limit - (time.monotonic() - self.started)
         solver = new_solver(self.settings, left * share)
-        status = self.control.run(solver, model.cp, Reporter(model, self.control, bound))
+        status = self.control.run(solver, model.cp, Reporter(model, self.control, floor))
         return solver, status
 
 

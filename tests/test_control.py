@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -87,3 +88,54 @@ def test_no_progress_report_claims_more_than_placing_everyone() -> None:
     make_plan(request, SolveSettings(time_limit=10), Control(reports.append))
     ceiling = reports[0].placed_priority_bound
     assert all(r.placed_priority <= r.placed_priority_bound <= ceiling for r in reports)
+
+
+def better_or_equal(a: tuple[int, int | None], b: tuple[int, int | None]) -> bool:
+    """Whether plan figures (priority, cost) are at least as good as b's: more priority, or as much for no more cost."""
+    return a[0] > b[0] or (a[0] == b[0] and (a[1] is None or b[1] is None or a[1] <= b[1]))
+
+
+def assert_each_report_improves(seen: list[Progress]) -> None:
+    for before, after in itertools.pairwise(seen):
+        assert better_or_equal((after.placed_priority, after.cost), (before.placed_priority, before.cost))
+        assert after.placed_priority_bound <= before.placed_priority_bound
+
+
+def test_progress_is_the_best_plan_so_far_and_its_bound_only_tightens() -> None:
+    # Seed 3 has parts whose warm start CP-SAT cannot improve: its first plan there placed as much at a higher
+    # cost (reported 8,424,300, then 8,899,100), and each part's first CP-SAT bound rose above the last part's.
+    seen: list[Progress] = []
+    plan = make_plan(generate_request(6000, 100, 6, seed=3), SolveSettings(time_limit=4), Control(seen.append))
+    assert len(seen) > 2
+    assert_each_report_improves(seen)
+    objective = plan.objective
+    assert better_or_equal((objective.placed_priority, objective.cost), (seen[-1].placed_priority, seen[-1].cost))
+    assert objective.placed_priority_bound <= seen[-1].placed_priority_bound
+
+
+def test_a_cancel_keeps_a_plan_no_worse_than_any_reported() -> None:
+    seen: list[Progress] = []
+    control = Control()
+
+    def follow(progress: Progress) -> None:
+        seen.append(progress)
+        if len(seen) == 3:
+            control.cancel()
+
+    control.on_progress = follow
+    request = generate_request(6000, 100, 6, seed=3)
+    plan = make_plan(request, SolveSettings(time_limit=30), control)
+    assert check_plan(request, plan) == []
+    assert_each_report_improves(seen)
+    objective = plan.objective
+    assert better_or_equal((objective.placed_priority, objective.cost), (seen[-1].placed_priority, seen[-1].cost))
+    assert objective.placed_priority_bound <= min(p.placed_priority_bound for p in seen)
+
+
+def test_a_reported_bound_never_loosens() -> None:
+    seen: list[Progress] = []
+    control = Control(seen.append)
+    control.report(Progress(0.1, 90, 100, 500))
+    control.report(Progress(0.2, 91, 120, 500))  # a looser bound from a later part's first CP-SAT solution
+    assert [p.placed_priority_bound for p in seen] == [100, 100]
+    assert control.bound == 100
