@@ -212,7 +212,7 @@ def why_moved(baseline: Baseline, occupancy: Occupancy, member: int, item: int, 
         )
     members = occupancy.loads.items[item].members
     apart = [roster.people[m].id for m in members if not baseline.matches(m, Option(flight_index, deplane, ()))]
-    if len(members) > 1 and len(apart) < len(members):
+    if apart:  # someone of the family was not on it with them: the family as it is now never flew there
         family = roster.people[member].family_id
         return ChangeReason(
             code=ChangeCode.FAMILY_CHANGED,

@@ -211,6 +211,24 @@ def test_a_family_that_grew_cannot_stay_on_a_frozen_flight() -> None:
     assert reasons == {"P-1": "FAMILY_CHANGED", "P-2": "FAMILY_CHANGED"}
 
 
+def test_a_family_moved_off_a_smaller_aircraft_is_moved_for_seats_not_for_a_family_change() -> None:
+    family = [person("P-1", family_id="FAM"), person("P-2", family_id="FAM")]
+    # P-3's passport expires the day F-1 lands: F-2, a day later, is no flight for them.
+    documents = [{"type": "passport", "number": "X-P-3", "issuing_country": "GTM", "expires": "2026-12-03"}]
+    people = [*family, person("P-3", documents=documents)]
+    raw = request_dict(people=people, flights=[flight("F-1", seats=4), later_flight(cost=2000)])
+    first = plan_of(raw)
+    assert {flight for flight, _ in on(first).values()} == {"F-1"}
+    # Three seats: P-3 and an officer, or the family and an officer. P-3 stays; the family, unchanged, moves.
+    again = replan({**raw, "flights": [flight("F-1", seats=3), later_flight(cost=2000)]}, first)
+    assert on(again) == {"P-1": ("F-2", "GUA"), "P-2": ("F-2", "GUA"), "P-3": ("F-1", "GUA")}
+    reasons = {c.person_id: c.reasons[0] for c in again.changes or () if c.reasons}
+    assert {pid: reason.code.value for pid, reason in reasons.items()} == {
+        "P-1": "MOVED_FOR_PRIORITY",
+        "P-2": "MOVED_FOR_PRIORITY",
+    }
+
+
 def test_the_checker_rejects_a_passenger_added_to_a_frozen_flight() -> None:
     raw = request_dict(people=[person("P-1")])
     first = plan_of(raw)
