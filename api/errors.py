@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from api.jobs import IdempotencyConflict, InvalidCursor
-from api.problems import ProblemResponse, problem_response, problem_type
+from api.problems import FieldError, ProblemResponse, problem_response, problem_type
 
 __all__ = ["install_domain_handlers"]
 
@@ -17,9 +17,10 @@ def install_domain_handlers(app: FastAPI) -> None:
 
 
 async def invalid_cursor(request: Request, error: Exception) -> ProblemResponse:
-    return problem_response(
-        422, "Invalid cursor", "the cursor is not one this service gave out", type=problem_type("invalid-cursor")
-    )
+    # Like every 422 of the HTTP contract, it names the bad field in `errors`.
+    message = "the cursor is not one this service gave out"
+    field = FieldError(loc=["query", "cursor"], msg=message)
+    return problem_response(422, "Invalid cursor", message, type=problem_type("invalid-cursor"), errors=[field])
 
 
 async def idempotency_conflict(request: Request, error: Exception) -> ProblemResponse:

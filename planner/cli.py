@@ -234,10 +234,18 @@ def with_previous(request: PlanRequest, args: argparse.Namespace) -> PlanRequest
     raw = json.dumps({"plan": previous, "freeze_before": args.freeze_before, "locked_flights": args.lock})
     try:
         return request.model_copy(update={"previous": Previous.model_validate_json(raw)})
-    except ValidationError:
-        raise InputError(
-            "--freeze-before must be an ISO 8601 timestamp with an offset, like 2026-12-03T00:00:00Z"
-        ) from None
+    except ValidationError as error:
+        problems = [describe_previous_problem(e["loc"], e["msg"]) for e in error.errors(include_input=False)]
+        raise InputError(f"{len(problems)} problem(s) in the replan:\n" + "\n".join(problems)) from None
+
+
+def describe_previous_problem(loc: tuple[str | int, ...], message: str) -> str:
+    """A problem of `previous` named by the option that gave it: --freeze-before, or the plan of --previous."""
+    if loc[:1] == ("freeze_before",):
+        return f"--freeze-before: {message} (an ISO 8601 timestamp, like 2026-12-03T00:00:00Z)"
+    if loc[:1] == ("plan",):
+        return f"--previous: {format_loc(loc[1:]) or '(plan)'}: {message}"
+    return f"{format_loc(loc)}: {message}"
 
 
 def summarize(plan: Plan) -> str:

@@ -208,7 +208,20 @@ def test_freeze_before_without_a_valid_timestamp_exits_2(example_plan: Path, sta
     result = planner("plan", EXAMPLE, "--previous", example_plan, "--freeze-before", stamp)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "--freeze-before must be an ISO 8601 timestamp with an offset" in result.stderr
+    assert "--freeze-before: " in result.stderr
+    assert "--previous" not in result.stderr.replace("--freeze-before", "")
+
+
+def test_a_previous_plan_that_breaks_the_contract_is_named_not_the_freeze(tmp_path: Path, example_plan: Path) -> None:
+    plan = json.loads(example_plan.read_text())
+    first = plan["manifests"][0]
+    twice = {**first, "passengers": [*first["passengers"], first["passengers"][0]]}
+    broken = tmp_path / "twice.json"
+    broken.write_text(json.dumps({**plan, "manifests": [twice, *plan["manifests"][1:]]}))
+    result = planner("plan", EXAMPLE, "--previous", broken)
+    assert result.returncode == 2
+    assert "--previous: manifests[0].passengers[" in result.stderr
+    assert "--freeze-before" not in result.stderr
 
 
 @pytest.mark.parametrize("flag", [["--lock", "RPN-101"], ["--freeze-before", "2026-12-01T00:00:00Z"]])
