@@ -828,6 +828,12 @@ def test_replan_freezes_the_flights_the_query_names(client: TestClient, keys: Ke
     assert plan.change_summary.model_dump() == {"added": 0, "moved": 0, "dropped": 0, "unchanged": 3}
 
 
+def test_a_request_giving_a_key_twice_is_422_naming_it(client: TestClient, keys: Keys) -> None:
+    body = EXAMPLE.decode().replace('"final_order": true', '"final_order": false, "final_order": true', 1).encode()
+    response = client.post("/v1/plans", content=body, headers=keys.headers(Role.PLANNER))
+    assert error_locs(assert_problem(response, 422)) == [["body", "people", 0, "final_order"]]
+
+
 def test_replan_with_a_bad_freeze_time_is_422(client: TestClient, keys: Keys, example_id: str) -> None:
     response = client.post(
         f"/v1/plans/{example_id}/replan?freeze_before=tomorrow", content=EXAMPLE, headers=keys.headers(Role.PLANNER)

@@ -156,6 +156,35 @@ def test_duplicates_are_found_even_when_other_fields_are_bad() -> None:
     assert {"people[1].id", "people[1].sex", "flights[1].id"} <= found.keys()
 
 
+def with_key_twice(raw: dict[str, Any], path: tuple[str | int, ...], first: Any) -> str:
+    """The request as JSON with the object at `path` giving its last key twice, `first` the earlier value."""
+    target: Any = raw
+    for part in path:
+        target = target[part]
+    key, value = list(target.items())[-1]
+    marker = "ZZMARKER"
+    target[key] = marker
+    text = json.dumps(raw)
+    return text.replace(f'"{key}": "{marker}"', f'"{key}": {json.dumps(first)}, "{key}": {json.dumps(value)}', 1)
+
+
+def test_a_key_given_twice_is_named_wherever_it_is_and_its_values_are_not_echoed() -> None:
+    raw = request_dict([secret_person("P-1")])
+    raw["people"][0] = {**{k: v for k, v in raw["people"][0].items() if k != "holds"}, "holds": []}  # holds last
+    # Read as "the last wins", the second `holds` would clear the stay of removal.
+    text = with_key_twice(raw, ("people", 0), [{"kind": "stay of removal", "note": SECRET_NAME}])
+    assert problems(text) == {"people[0].holds": "given more than once in the same object; give each key once"}
+    assert SECRET_NAME not in str(problems(text))
+
+
+def test_repeated_keys_at_the_top_and_in_a_destination_are_each_named_beside_other_problems() -> None:
+    raw = request_dict([secret_person("P-1", sex="Q")], destinations=[destination()])
+    twice = with_key_twice(raw, ("destinations", 0), ["GUA"])
+    twice = twice.replace('"as_of": ', '"as_of": "2026-12-01T00:00:00Z", "as_of": ', 1)
+    found = problems(twice)
+    assert {"as_of", "destinations[0].arrival_airports", "people[0].sex"} <= found.keys()
+
+
 def test_policy_defaults_and_partial_policy() -> None:
     request = parse_request(json.dumps(request_dict(policy={"officer_ratio": {"low": 4}})))
     assert (request.policy.officer_ratio.low, request.policy.officer_ratio.medium) == (4, 2)
